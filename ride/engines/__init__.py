@@ -1,0 +1,63 @@
+"""Engines turn (init image, frame parameters, conditioning) into an image.
+
+Everything else (warping, colour matching, noise, loop blending, cadence) lives in
+ride/render.py, once, for every engine. An engine implements this small protocol:
+
+    name: str
+    identity() -> dict[str, str]      what the frame cache keys on (model, revision, dtype...)
+    prepare(plan) -> None             load weights, encode every distinct source once; raise
+                                      RideRenderError here, before frame 0, for any setup problem
+    generate(frame, init) -> image    init is None for a frame made from nothing (txt2img),
+                                      else the uint8 HxWx3 image to re-diffuse (img2img);
+                                      returns uint8 HxWx3 of the plan's size
+
+Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion.py.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import RideRenderError
+from ..plan import FramePlan, Plan
+
+ENGINES = ("preview", "diffusers")
+
+
+class Engine(Protocol):
+    name: str
+
+    def identity(self) -> dict[str, str]: ...
+
+    def prepare(self, plan: Plan) -> None: ...
+
+    def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray: ...
+
+
+def choose_engine_name(plan: Plan, engine: str | None = None, model: str | None = None) -> str:
+    """The engine a render uses: the command line wins, then the script, then 'preview'
+    unless a model is named (a model means the user wants Stable Diffusion)."""
+    name = engine or plan.settings.engine
+    if name in (None, "", "auto"):
+        name = "diffusers" if (model or plan.settings.model) else "preview"
+    if name not in ENGINES:
+        raise RideRenderError(f"unknown engine '{name}'; expected one of: {', '.join(ENGINES)}")
+    return name
+
+
+def make_engine(plan: Plan, engine: str | None = None, model: str | None = None,
+                device: str | None = None) -> Engine:
+    name = choose_engine_name(plan, engine, model)
+    if name == "preview":
+        from .preview import PreviewEngine
+
+        return PreviewEngine()
+    try:
+        from .diffusion import DiffusersEngine
+    except ImportError as error:
+        raise RideRenderError(
+            f"the diffusers engine needs torch and diffusers ({error.name} is not installed)",
+        ) from None
+    return DiffusersEngine(model=model or plan.settings.model, device=device)

@@ -1,0 +1,103 @@
+"""Source spans, the RideError family, and the one place errors become text.
+
+Every user mistake ends up as a RideError carrying a Span; the CLI prints it with
+format_error(). Nothing here imports the rest of ride.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a source file: 1-based line/column of its first and last character."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int  # exclusive, like Lark's end_column
+
+    @staticmethod
+    def point(line: int, col: int) -> Span:
+        return Span(line, col, line, col + 1)
+
+
+NO_SPAN = Span(0, 0, 0, 0)
+
+
+@dataclass
+class Problem:
+    """One error: where it is, what is wrong, and what to do about it."""
+
+    message: str
+    span: Span = NO_SPAN
+    hint: str = ""
+    path: str = ""
+
+
+class RideError(Exception):
+    """A user-facing error: one or more positioned problems. Never a bug in ride."""
+
+    def __init__(self, problems: list[Problem] | Problem | str, source: str = "", path: str = ""):
+        if isinstance(problems, str):
+            problems = Problem(problems)
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = problems
+        self.source = source
+        self.path = path
+        for problem in self.problems:
+            problem.path = problem.path or path
+        super().__init__("; ".join(p.message for p in self.problems))
+
+    def __str__(self) -> str:
+        return format_error(self)
+
+
+class RideSyntaxError(RideError):
+    """The text is not in the language's shape (raised by syntax.py)."""
+
+
+class RideCompileError(RideError):
+    """The text parses but means nothing valid (raised by compiler.py)."""
+
+
+class RideRenderError(RideError):
+    """Rendering cannot go on: a missing model, an unreadable image, a bad output path."""
+
+
+def format_problem(problem: Problem, source: str = "") -> str:
+    """`path:line:col: error: message`, the source line, a caret under the span, a hint."""
+    span = problem.span
+    where = problem.path or "<script>"
+    if span.line > 0:
+        where += f":{span.line}:{span.col}"
+    out = [f"{where}: error: {problem.message}"]
+    lines = source.splitlines()
+    if 0 < span.line <= len(lines):
+        text = lines[span.line - 1].expandtabs(1)
+        width = span.end_col - span.col if span.end_line == span.line else len(text) - span.col + 1
+        width = max(1, min(width, max(1, len(text) - span.col + 1)))
+        out.append(f"  {span.line:>4} | {text}")
+        out.append(f"       | {' ' * (span.col - 1)}{'^' * width}")
+    if problem.hint:
+        out.append(f"  hint: {problem.hint}")
+    return "\n".join(out)
+
+
+def format_error(error: RideError) -> str:
+    return "\n".join(format_problem(p, error.source) for p in error.problems)
+
+
+def did_you_mean(word: str, choices) -> str:
+    """A hint naming the closest choice(s), or listing them when nothing is close."""
+    import difflib
+
+    choices = sorted(set(choices))
+    close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    if len(choices) <= 12:
+        return "expected one of: " + ", ".join(choices)
+    return ""
