@@ -1,0 +1,470 @@
+"""Script -> Plan. Every error of the file is collected in one pass and raised together.
+
+The steps: 1. gather statements by what they set; 2. scene constants (fps, bpm, size);
+3. the timeline's length; 4. `let` names; 5. every numeric setting over all frames;
+6. conditioning per frame; 7. loop closure, seeds, cadence; 8. the Plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import nodes as n
+from .curves import TIME_VARIABLES, CurveKey, compile_expr, ease, evaluate, evaluate_keys
+from .errors import Problem, RideCompileError, Span, did_you_mean
+from .plan import CAMERA_COLUMNS, Adapter, Plan, Settings
+from .settings_table import (
+    CAMERA_SETTINGS, NUMERIC, TEXT_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE, WORD_SETTINGS, NumericSetting,
+)
+from .syntax import parse
+from .timeline import close_loop, conditioning_per_frame, resolve_keys, scene_length
+from .timing import Clock
+
+MAX_FRAMES = 1_000_000
+MAX_SIDE = 8192
+SEED_MODULUS = 2**32
+
+
+def load(path: str | Path, random_seed: int | None = None) -> Plan:
+    """Read, parse and compile a .ride file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RideCompileError(Problem(f"cannot read {path}: {getattr(error, 'strerror', None) or error}"),
+                               path=str(path)) from None
+    return compile_text(text, str(path), random_seed=random_seed)
+
+
+def compile_text(text: str, path: str = "<script>", random_seed: int | None = None) -> Plan:
+    script = parse(text, path)
+    return compile_script(script, text, path, random_seed=random_seed)
+
+
+def compile_script(script: n.Script, text: str = "", path: str = "<script>",
+                   random_seed: int | None = None) -> Plan:
+    problems: list[Problem] = []
+    plan = _Compiler(script, path, problems, random_seed).run()
+    if problems:
+        problems.sort(key=lambda p: (p.span.line, p.span.col))
+        raise RideCompileError(problems, text, path)
+    return plan
+
+
+@dataclass
+class _Gathered:
+    """Statements by what they set (step 1)."""
+
+    values: dict[str, tuple[object, tuple]] = field(default_factory=dict)  # numeric setting -> (node, values)
+    texts: dict[str, n.TextSetting] = field(default_factory=dict)
+    words: dict[str, n.WordSetting] = field(default_factory=dict)
+    lets: list[n.Let] = field(default_factory=list)
+    size: n.SizeSetting | None = None
+    seed: n.SeedSetting | None = None
+    scheduler: n.SchedulerSetting | None = None
+    loop: n.LoopSetting | None = None
+    adapter: n.AdapterSetting | None = None
+    reverse: bool = False
+    timeline: n.Timeline | None = None
+    seen: dict[str, Span] = field(default_factory=dict)
+
+
+class _Compiler:
+    def __init__(self, script: n.Script, path: str, problems: list[Problem], random_seed: int | None):
+        self.script = script
+        self.problems = problems
+        self.random_seed = random_seed
+        self.base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
+        self.path = path
+        self.g = _Gathered()
+        self.loop_frames = 0
+
+    def error(self, message: str, span: Span, hint: str = "") -> None:
+        self.problems.append(Problem(message, span, hint))
+
+    # 1. gather -------------------------------------------------------------------------
+
+    def gather(self) -> None:
+        for statement in self.script.statements:
+            self.gather_statement(statement, in_camera=False)
+
+    def once(self, name: str, span: Span) -> bool:
+        if name in self.g.seen:
+            first = self.g.seen[name]
+            self.error(f"'{name}' is set twice", span, f"it is first set on line {first.line}; keep one")
+            return False
+        self.g.seen[name] = span
+        return True
+
+    def gather_statement(self, st, in_camera: bool) -> None:
+        g = self.g
+        if isinstance(st, n.Camera):
+            if in_camera or not self.once("camera", st.span):
+                return
+            for inner in st.settings:
+                self.gather_statement(inner, in_camera=True)
+            return
+        name = _setting_name(st)
+        if in_camera and name not in CAMERA_SETTINGS and not isinstance(st, n.Unknown):
+            self.error(f"'{name}' is not a camera setting", st.span,
+                       f"camera {{ }} holds {', '.join(CAMERA_SETTINGS)}; move '{name}' outside the block")
+            return
+        if not in_camera and name in CAMERA_SETTINGS:
+            self.error(f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
+            return
+        if isinstance(st, n.Unknown):
+            hint = did_you_mean(st.name, CAMERA_SETTINGS + TOP_LEVEL_SETTINGS + TRACKABLE)
+            self.error(f"unknown setting '{st.name}'", st.span, hint)
+            return
+        if isinstance(st, n.Let):
+            if st.name in TIME_VARIABLES or st.name in ("pi", "e"):
+                self.error(f"'{st.name}' is a built-in name", st.span, "choose another name for your `let`")
+            elif any(other.name == st.name for other in g.lets):
+                self.error(f"'{st.name}' is defined twice", st.span, "each `let` name is defined once")
+            else:
+                g.lets.append(st)
+            return
+        if isinstance(st, n.Track):
+            self.gather_track(st)
+            return
+        if not self.once(name, st.span):
+            return
+        if isinstance(st, n.ValueSetting):
+            self.gather_values(st)
+        elif isinstance(st, n.TextSetting):
+            g.texts[st.name] = st
+        elif isinstance(st, n.WordSetting):
+            g.words[st.name] = st
+        elif isinstance(st, n.SizeSetting):
+            g.size = st
+        elif isinstance(st, n.SeedSetting):
+            g.seed = st
+        elif isinstance(st, n.SchedulerSetting):
+            g.scheduler = st
+        elif isinstance(st, n.LoopSetting):
+            g.loop = st
+        elif isinstance(st, n.AdapterSetting):
+            g.adapter = st
+        elif isinstance(st, n.ReverseSetting):
+            g.reverse = True
+        elif isinstance(st, n.Timeline):
+            g.timeline = st
+
+    def gather_values(self, st: n.ValueSetting) -> None:
+        if st.name in ("focus", "pan"):
+            if len(st.values) != 2:
+                self.error(f"'{st.name}' takes two values, x then y", st.span,
+                           f"write e.g. `{st.name} {'0.5, 0.6' if st.name == 'focus' else '0, 1.5'}`")
+                return
+            for axis, value in zip(("_x", "_y"), st.values):
+                self.g.values[st.name + axis] = (st, (value,))
+            return
+        if len(st.values) != 1:
+            self.error(f"'{st.name}' takes one value, not {len(st.values)}", st.span,
+                       "remove the extra values after the comma")
+            return
+        self.g.values[st.name] = (st, st.values)
+
+    def gather_track(self, st: n.Track) -> None:
+        if st.name not in TRACKABLE:
+            hint = did_you_mean(st.name, TRACKABLE)
+            if st.name in ("pan", "focus"):
+                hint = f"a track holds one number: use `track {st.name}_x` and `track {st.name}_y`"
+            self.error(f"'{st.name}' cannot be a track", st.span, hint)
+            return
+        if st.name in self.g.values or not self.once(st.name, st.span):
+            if st.name in self.g.values:
+                self.error(f"'{st.name}' is set twice", st.span, "keep either the setting or the track")
+            return
+        self.g.values[st.name] = (st, (st.block,))
+
+    # 2.-3. scene constants and length --------------------------------------------------
+
+    def constant(self, name: str, default: float) -> float:
+        """fps and bpm: plain numbers, needed before any time can be resolved."""
+        if name not in self.g.values:
+            return default
+        node, (value,) = self.g.values[name]
+        if not isinstance(value, n.Num):
+            self.error(f"'{name}' must be a plain number", node.span, f"write e.g. `{name} {default:g}`")
+            return default
+        return value.value
+
+    def run(self) -> Plan:
+        self.gather()
+        g = self.g
+        fps = self.constant("fps", 12.0)
+        bpm = self.constant("bpm", 120.0)
+        if not 0 < fps <= 240:
+            self.error(f"fps must be between 0 and 240, not {fps:g}", g.values["fps"][0].span)
+            fps = 12.0
+        if bpm <= 0:
+            self.error("bpm must be positive", g.values["bpm"][0].span)
+            bpm = 120.0
+        width, height = self.size()
+        if g.timeline is None:
+            self.error("missing timeline", Span.point(1, 1),
+                       "add a `timeline { 0 \"a prompt\"  ...  100 end }` block: it sets prompts and the length")
+            return _empty_plan()
+        clock = Clock(fps, bpm, None)
+        length = scene_length(g.timeline, clock, self.problems)
+        if length is None:
+            return _empty_plan()
+        if not 1 <= length <= MAX_FRAMES:
+            self.error(f"the scene has {length} frames; it must have 1 to {MAX_FRAMES:,}",
+                       g.timeline.entries[-1].span, "move the timeline's end")
+            return _empty_plan()
+        clock.length = length
+        env = self.time_env(length, fps, bpm)
+        keys = resolve_keys(g.timeline, clock, self.problems)
+        columns = {name: self.numeric(spec, env, clock, length) for name, spec in NUMERIC.items()}
+        loop_blend = self.loop_blend(clock, length)
+        columns["loop_blend"] = loop_blend
+        columns["seed"] = self.seeds(env, clock, length, loop_blend)
+        settings = self.settings(fps, bpm, width, height, length)
+        if self.problems or not keys:
+            return _empty_plan()
+        default_negative = g.texts["negative"].text if "negative" in g.texts else ""
+        conditioning, negatives = conditioning_per_frame(keys, length, default_negative)
+        if settings.loop == "close":
+            conditioning = close_loop(conditioning, loop_blend)
+        self.check_sources(keys, settings)
+        diffuse = (env["t"] % settings.cadence == 0) | (env["t"] == length - 1)
+        return Plan(settings, columns, conditioning, negatives, diffuse)
+
+    def size(self) -> tuple[int, int]:
+        if self.g.size is None:
+            return 512, 512
+        w, h, span = self.g.size.width, self.g.size.height, self.g.size.span
+        if not (8 <= w <= MAX_SIDE and 8 <= h <= MAX_SIDE):
+            self.error(f"size {w}x{h} is out of range", span, f"each side must be 8 to {MAX_SIDE} pixels")
+        elif w % 8 or h % 8:
+            self.error(f"size {w}x{h} is not a multiple of 8", span,
+                       f"Stable Diffusion works on multiples of 8: try {w // 8 * 8 or 8}x{h // 8 * 8 or 8}")
+        return w, h
+
+    def time_env(self, length: int, fps: float, bpm: float) -> dict:
+        t = np.arange(length, dtype=np.float64)
+        sec = t / fps
+        env: dict = {"t": t, "sec": sec, "n": float(length), "fps": fps,
+                     "u": t / max(length - 1, 1), "beat": sec * bpm / 60.0}
+        known = set(env)
+        for let in self.g.lets:
+            compiled = compile_expr(let.expr, known, self.problems)
+            known.add(let.name)
+            # a failed `let` still defines its name, so its uses do not report it again
+            env[let.name] = evaluate(compiled, env, length) if compiled else np.zeros(length)
+        return env
+
+    # 5. numeric settings ---------------------------------------------------------------
+
+    def value(self, value: n.Value, env: dict, clock: Clock, length: int) -> np.ndarray | None:
+        """A value over all frames, or None if it has errors (already reported)."""
+        if isinstance(value, n.KeyBlock):
+            return self.keyblock(value, env, clock, length)
+        compiled = compile_expr(value, set(env), self.problems)
+        return evaluate(compiled, env, length) if compiled else None
+
+    def keyblock(self, block: n.KeyBlock, env: dict, clock: Clock, length: int) -> np.ndarray | None:
+        if not block.keys:
+            self.error("this track has no keys", block.span, "add lines like `0  1.0` and `end  2.0`")
+            return None
+        keys: list[CurveKey] = []
+        previous = None
+        failed = False
+        for key in block.keys:
+            frame = clock.frame(key.time, previous, self.problems)
+            if frame is None:
+                continue
+            if previous is not None and frame < previous:
+                self.error(f"this key (frame {frame:g}) comes before the previous key (frame {previous:g})",
+                           key.time.span, "keys must be in increasing time order")
+                continue
+            self.check_transition(key.transition)
+            previous = frame
+            value = self.value(key.value, env, clock, length)
+            failed = failed or value is None
+            if value is not None:
+                keys.append(CurveKey(frame, value, key.transition))
+        return evaluate_keys(keys, length) if keys and not failed else None
+
+    def check_transition(self, transition: n.Transition | None) -> None:
+        if transition is not None and transition.kind == "bezier":
+            x1, _, x2, _ = transition.points
+            if not (0 <= x1 <= 1 and 0 <= x2 <= 1):
+                self.error("bezier x values must be between 0 and 1", transition.span,
+                           "as in CSS: bezier(x1, y1, x2, y2) with x1 and x2 in [0, 1]")
+
+    def numeric(self, spec: NumericSetting, env: dict, clock: Clock, length: int) -> np.ndarray:
+        if spec.name not in self.g.values:
+            return np.full(length, spec.default)
+        node, (value,) = self.g.values[spec.name]
+        values = self.value(value, env, clock, length)
+        if values is None:
+            return np.full(length, spec.default)
+        self.check_range(spec, values, node.span, env)
+        return np.round(values) if spec.integer else values
+
+    def check_range(self, spec: NumericSetting, values: np.ndarray, span: Span, env: dict) -> None:
+        bad = ~np.isfinite(values) | (values < spec.low) | (values > spec.high)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            self.error(f"{spec.name} must be {spec.range_text()}; frame {i} has {values[i]:g}", span,
+                       spec.hint)
+
+    # 7. loop closure, seeds ------------------------------------------------------------
+
+    def loop_blend(self, clock: Clock, length: int) -> np.ndarray:
+        blend = np.zeros(length)
+        loop = self.g.loop
+        if loop is None or loop.mode.text != "close":
+            return blend
+        if loop.duration is None:
+            self.error("`loop close` needs a length", loop.span, "write e.g. `loop close 40` (frames) or `loop close 3s`")
+            return blend
+        frames = int(round(clock.duration(loop.duration)))
+        if not 1 <= frames < length:
+            self.error(f"loop close {frames} must be between 1 and the scene's length minus 1 ({length - 1})",
+                       loop.duration.span, "the loop returns to frame 0 over the scene's last frames")
+            return blend
+        # Frame n would be frame 0 again: the last frame gets N/(N+1), so no frame repeats frame 0.
+        self.loop_frames = frames
+        start = length - frames
+        p = (np.arange(start, length) - (start - 1)) / (frames + 1)
+        blend[start:] = ease(loop.transition, p)
+        return blend
+
+    def seeds(self, env: dict, clock: Clock, length: int, loop_blend: np.ndarray) -> np.ndarray:
+        seed = self.g.seed
+        if seed is None:
+            base = np.zeros(length)
+        elif seed.value is None:
+            if self.random_seed is None:
+                self.random_seed = secrets.randbelow(SEED_MODULUS)
+            base = np.full(length, float(self.random_seed))
+        else:
+            value = self.value(seed.value, env, clock, length)
+            base = np.floor(value) if value is not None else np.zeros(length)
+            if not np.isfinite(base).all():
+                self.error("seed must be a finite number", seed.span)
+                base = np.zeros(length)
+        if seed is not None and seed.iterate:
+            base = base + env["t"]
+        seeds = np.mod(base, SEED_MODULUS)
+        seeds[loop_blend > 0] = seeds[0]  # closing the loop returns the seed to frame 0's
+        return seeds.astype(np.int64)
+
+    # 8. settings -----------------------------------------------------------------------
+
+    def settings(self, fps: float, bpm: float, width: int, height: int, length: int) -> Settings:
+        g = self.g
+        s = Settings(fps=fps, bpm=bpm, width=width, height=height, length=length, script=self.path,
+                     base_dir=str(self.base))
+        texts = {name: st.text for name, st in g.texts.items()}
+        s.title = texts.get("title", "")
+        s.model = texts.get("model")
+        s.output = texts.get("output") or Path(self.path).with_suffix(".mp4").name
+        for name in ("init", "audio"):
+            if name in g.texts:
+                setattr(s, name, self.asset(g.texts[name].text, g.texts[name].span))
+        if "output" in g.texts:
+            self.inside_folder(s.output, g.texts["output"].span)
+        if g.scheduler:
+            s.scheduler = g.scheduler.scheduler
+        if g.adapter:
+            defaults = Adapter(g.adapter.repo)
+            s.adapter = Adapter(g.adapter.repo, g.adapter.weight_name or defaults.weight_name,
+                                g.adapter.subfolder or defaults.subfolder)
+        for name, st in g.words.items():
+            self.word_setting(s, st)
+        if "cadence" in g.values:
+            node, (value,) = g.values["cadence"]
+            if not isinstance(value, n.Num) or value.value != int(value.value) or not 1 <= value.value <= 1000:
+                self.error("cadence must be a whole number from 1 to 1000", node.span,
+                           "cadence 3 diffuses every 3rd frame and blends the frames between")
+            else:
+                s.cadence = int(value.value)
+        if g.loop:
+            mode = g.loop.mode
+            if mode.text not in ("close", "pingpong"):
+                self.error(f"unknown loop '{mode.text}'", mode.span, did_you_mean(mode.text, ["close", "pingpong"]))
+            else:
+                s.loop = mode.text
+                s.loop_frames = self.loop_frames if mode.text == "close" else 0
+        s.reverse = g.reverse
+        s.random_seed = self.random_seed if (g.seed is not None and g.seed.value is None) else None
+        return s
+
+    def word_setting(self, s: Settings, st: n.WordSetting) -> None:
+        allowed = WORD_SETTINGS[st.name]
+        words = [w.text for w in st.words]
+        if st.name == "engine":
+            if len(words) != 1 or words[0] not in allowed:
+                span = st.words[0].span if st.words else st.span
+                self.error(f"unknown engine '{' '.join(words)}'", span, did_you_mean(" ".join(words), allowed))
+            else:
+                s.engine = words[0]
+            return
+        # color match [frame0|off] [lab|rgb|hsv]
+        if not words or words[0] != "match":
+            span = st.words[0].span if st.words else st.span
+            self.error("write `color match [frame0|off] [lab|rgb|hsv]`", span, "e.g. `color match frame0 lab`")
+            return
+        for word in st.words[1:]:
+            if word.text in ("frame0", "off"):
+                s.color_match = word.text
+            elif word.text in ("lab", "rgb", "hsv"):
+                s.color_space = word.text
+            else:
+                self.error(f"unknown colour match option '{word.text}'", word.span, did_you_mean(word.text, allowed))
+
+    # paths -----------------------------------------------------------------------------
+
+    def inside_folder(self, relative: str, span: Span) -> Path | None:
+        target = (self.base / relative).resolve()
+        if Path(relative).is_absolute() or not target.is_relative_to(self.base):
+            self.error(f"path '{relative}' leaves the script's folder", span,
+                       "paths in a script are relative to its folder and stay inside it")
+            return None
+        return target
+
+    def asset(self, relative: str, span: Span) -> str:
+        target = self.inside_folder(relative, span)
+        if target is not None and not target.is_file():
+            self.error(f"file not found: '{relative}'", span, f"looked for {target}")
+        return relative
+
+    def check_sources(self, keys, settings: Settings) -> None:
+        for key in keys:
+            for term in key.node.mix:
+                if isinstance(term.source, n.Image):
+                    self.asset(term.source.path, term.source.span)
+        if settings.init:
+            self.digest(settings, settings.init)
+        for key in keys:
+            for w in key.mix:
+                if w.source.kind == "image":
+                    self.digest(settings, w.source.value)
+
+    def digest(self, settings: Settings, relative: str) -> None:
+        path = self.base / relative
+        if relative not in settings.assets and path.is_file():
+            settings.assets[relative] = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
+
+
+def _setting_name(st) -> str:
+    if isinstance(st, (n.TextSetting, n.ValueSetting, n.WordSetting)):
+        return st.name
+    names = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "scheduler",
+             n.LoopSetting: "loop", n.AdapterSetting: "adapter", n.ReverseSetting: "reverse",
+             n.Timeline: "timeline", n.Let: "let", n.Track: "track", n.Unknown: ""}
+    return names[type(st)]
+
+
+def _empty_plan() -> Plan:
+    return Plan(Settings(), {name: np.zeros(0) for name in CAMERA_COLUMNS}, [], [], np.zeros(0, bool))

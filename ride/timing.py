@@ -1,0 +1,51 @@
+"""Key times -> frame positions: frames, seconds, beats, percent, relative, end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import nodes as n
+from .errors import Problem
+
+
+@dataclass
+class Clock:
+    """What turns a TimeRef into a frame: the frame rate, the tempo and the scene length."""
+
+    fps: float
+    bpm: float
+    length: int | None  # None while the timeline's end is not known yet
+
+    def frame(self, time: n.TimeRef, previous: float | None, problems: list[Problem]) -> float | None:
+        """The frame a key's time names (possibly fractional), or None after adding a problem."""
+        if time.unit == "end":
+            if self.length is None:
+                problems.append(Problem("'end' cannot be used here", time.span,
+                                        "the scene's length is set by the timeline's `N end` line"))
+                return None
+            return float(self.length - 1)
+        if time.unit == "%":
+            if self.length is None:
+                problems.append(Problem("a percent time needs the scene's length", time.span,
+                                        "write the timeline's end key in frames or seconds, e.g. `275 end`"))
+                return None
+            amount = time.amount / 100.0 * (self.length - 1)
+        else:
+            amount = self.duration(time)
+        if time.relative:
+            if previous is None:
+                problems.append(Problem("a relative time (+N) needs a key before it", time.span,
+                                        "write the first key's time as a number, e.g. `0`"))
+                return None
+            return previous + amount
+        return amount
+
+    def duration(self, time: n.TimeRef) -> float:
+        """A length of time in frames (for `morph 10`, `loop close 2s`, `+12`)."""
+        if time.unit == "s":
+            return time.amount * self.fps
+        if time.unit == "b":
+            return time.amount * 60.0 / self.bpm * self.fps
+        if time.unit == "%" and self.length is not None:
+            return time.amount / 100.0 * self.length
+        return time.amount
