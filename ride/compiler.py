@@ -19,7 +19,12 @@ from .curves import TIME_VARIABLES, CurveKey, compile_expr, ease, evaluate, eval
 from .errors import Problem, RideCompileError, Span, did_you_mean
 from .plan import CAMERA_COLUMNS, Adapter, Plan, Settings
 from .settings_table import (
-    CAMERA_SETTINGS, NUMERIC, TEXT_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE, WORD_SETTINGS, NumericSetting,
+    CAMERA_SETTINGS,
+    NUMERIC,
+    TOP_LEVEL_SETTINGS,
+    TRACKABLE,
+    WORD_SETTINGS,
+    NumericSetting,
 )
 from .syntax import parse
 from .timeline import close_loop, conditioning_per_frame, resolve_keys, scene_length
@@ -380,7 +385,7 @@ class _Compiler:
             defaults = Adapter(g.adapter.repo)
             s.adapter = Adapter(g.adapter.repo, g.adapter.weight_name or defaults.weight_name,
                                 g.adapter.subfolder or defaults.subfolder)
-        for name, st in g.words.items():
+        for st in g.words.values():
             self.word_setting(s, st)
         if "cadence" in g.values:
             node, (value,) = g.values["cadence"]
@@ -436,7 +441,7 @@ class _Compiler:
     def asset(self, relative: str, span: Span) -> str:
         target = self.inside_folder(relative, span)
         if target is not None and not target.is_file():
-            self.error(f"file not found: '{relative}'", span, f"looked for {target}")
+            self.error(f"file not found: '{relative}'", span, "paths are relative to the script's folder")
         return relative
 
     def check_sources(self, keys, settings: Settings) -> None:

@@ -77,13 +77,27 @@ def format_problem(problem: Problem, source: str = "") -> str:
     lines = source.splitlines()
     if 0 < span.line <= len(lines):
         text = lines[span.line - 1].expandtabs(1)
-        width = span.end_col - span.col if span.end_line == span.line else len(text) - span.col + 1
-        width = max(1, min(width, max(1, len(text) - span.col + 1)))
+        start = span.col - 1
+        width = span.end_col - span.col if span.end_line == span.line else len(text) - start
+        width = max(1, min(width, max(1, len(text) - start)))
+        text, start, width = _window(text, start, width)
         out.append(f"  {span.line:>4} | {text}")
-        out.append(f"       | {' ' * (span.col - 1)}{'^' * width}")
+        out.append(f"       | {' ' * start}{'^' * width}")
     if problem.hint:
         out.append(f"  hint: {problem.hint}")
     return "\n".join(out)
+
+
+def _window(text: str, start: int, width: int, room: int = 100) -> tuple[str, int, int]:
+    """Cut a long source line to `room` characters around the span, marking the cuts."""
+    if len(text) <= room:
+        return text, start, width
+    width = min(width, room // 2)
+    left = max(0, min(start - room // 4, len(text) - room))
+    cut = text[left:left + room]
+    prefix = "..." if left > 0 else ""
+    suffix = "..." if left + room < len(text) else ""
+    return prefix + cut + suffix, start - left + len(prefix), width
 
 
 def format_error(error: RideError) -> str:

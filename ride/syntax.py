@@ -14,7 +14,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import nodes as n
-from .errors import Problem, RideError, RideSyntaxError, Span
+from .errors import Problem, RideSyntaxError, Span
 
 MAX_SOURCE_BYTES = 2_000_000  # a scene script is text a person wrote; this is far beyond any
 MAX_SYNTAX_ERRORS = 20
@@ -50,6 +50,8 @@ def parse(text: str, path: str = "<script>") -> n.Script:
         except UnexpectedInput as error:
             problem = _problem_from_lark(error, attempt)
             problems.append(problem)
+            if problem.hint.startswith("a '}' is missing"):
+                break  # every later line would be reported again: one error says it
             # Recover by blanking the offending line (keeping every position) and parsing again.
             blanked = _blank_line(attempt, problem.span.line)
             if blanked == attempt or len(problems) >= MAX_SYNTAX_ERRORS:
@@ -59,9 +61,13 @@ def parse(text: str, path: str = "<script>") -> n.Script:
         raise RideSyntaxError(problems, text, path)
     try:
         return _ToNodes().transform(tree)
+    except RecursionError:
+        raise RideSyntaxError(Problem("the script is nested too deeply", Span.point(1, 1),
+                                      "split deep expressions with `let`"), text, path) from None
     except VisitError as error:  # a value the grammar admits but a node cannot hold
-        if isinstance(error.orig_exc, RideError):
-            raise RideSyntaxError(error.orig_exc.problems, text, path) from None
+        if isinstance(error.orig_exc, RecursionError):
+            raise RideSyntaxError(Problem("the script is nested too deeply", Span.point(1, 1),
+                                          "split deep expressions with `let`"), text, path) from None
         raise
 
 
@@ -79,7 +85,8 @@ _TOKEN_NAMES = {
     "_NL": "end of line", "$END": "end of file", "RBRACE": "'}'", "LBRACE": "'{'", "LPAR": "'('",
     "RPAR": "')'", "COMMA": "','", "STRING": "a quoted string", "NUMBER": "a number", "NAME": "a name",
     "TIME": "a time (25, 2s, 4b, 50%)", "SIZE": "a size like 512x512", "EQUAL": "'='", "SEMICOLON": "';'",
-    "STAR": "'*'", "PLUS": "'+'", "MINUS": "'-'",
+    "STAR": "'*'", "PLUS": "'+'", "MINUS": "'-'", "TILDE": "'~'", "TEXT_SETTING": "a setting",
+    "VALUE_SETTING": "a setting", "WORD_SETTING": "a setting", "REST": "a value",
 }
 
 
@@ -88,7 +95,13 @@ def _describe_token(token: Token) -> str:
         return "end of file"
     if token.type == "_NL":
         return "end of line"
-    return f"'{token.value}'"
+    return f"'{_shown(token)}'"
+
+
+def _shown(token: Token) -> str:
+    """The part of a token worth quoting: the lexer's catch-all may have swallowed a whole line."""
+    text = str(token.value)
+    return text.split()[0] if token.type == "REST" and text.split() else text
 
 
 def _expected(names) -> str:
@@ -111,10 +124,17 @@ def _problem_from_lark(error: UnexpectedInput, text: str) -> Problem:
         return Problem("unexpected end of file", span, f"expected {_expected(expected)}")
     assert isinstance(error, UnexpectedToken)
     token = error.token
-    end_col = col + max(1, len(str(token.value))) if token.type != "_NL" else col + 1
+    expected = set(error.expected)
+    text = str(token.value)
+    if text[:1] in "\"'" and "STRING" in expected:
+        return Problem("this string is not closed", Span(line, col, line, col + len(text)),
+                       f"add the closing {text[0]} on the same line")
+    if text[:1] in "\u201c\u201d\u2018\u2019":
+        return Problem("typographic quotes around text", Span(line, col, line, col + len(text)),
+                       "use straight quotes: \"like this\"")
+    end_col = col + max(1, len(_shown(token))) if token.type != "_NL" else col + 1
     span = Span(line, col, line, end_col)
-    message = f"unexpected {_describe_token(token)}"
-    return Problem(message, span, _hint_for_token(token, set(error.expected)))
+    return Problem(f"unexpected {_describe_token(token)}", span, _hint_for_token(token, expected))
 
 
 def _hint_for_character(char: str) -> str:
@@ -128,6 +148,10 @@ def _hint_for_character(char: str) -> str:
 
 
 def _hint_for_token(token: Token, expected: set[str]) -> str:
+    if str(token.value).startswith("="):
+        return "settings are written without '=': e.g. `guidance 7` (`let name = ...` defines a name)"
+    if "RBRACE" in expected and token.column == 1:
+        return "a '}' is missing before this line: the block above is not closed"
     if token.type == "_NL" and expected & {"STRING"} and len(expected) <= 3:
         return "this setting needs a quoted string, e.g. `output \"giro.mp4\"`"
     if token.type == "_NL" and "SIZE" in expected:
@@ -144,12 +168,12 @@ def _hint_for_token(token: Token, expected: set[str]) -> str:
         return "a key starts with a time: frames (25), seconds (2s), beats (4b), percent (50%), +N or end"
     if token.type == "NUMBER" and "STAR" in expected:
         return "a weight is written `\"prompt\" * 0.7`"
-    if "RPAR" in expected and "COMMA" in expected:
-        return "a ')' is missing, or a ',' between arguments"
     if token.type == "RBRACE":
         return "this '}' closes nothing, or the line before it is incomplete"
     if "_NL" in expected or "SEMICOLON" in expected:
-        return "one statement per line: start a new line (or use ';')"
+        return "one statement per line: start a new line (or use ';'); values are separated by ','"
+    if "RPAR" in expected and "COMMA" in expected:
+        return "a ')' is missing, or a ',' between arguments"
     return f"expected {_expected(expected)}"
 
 
@@ -157,6 +181,8 @@ def _hint_for_token(token: Token, expected: set[str]) -> str:
 
 
 def _span(meta) -> Span:
+    if getattr(meta, "empty", True):  # an empty rule (an empty file) has no position
+        return Span.point(1, 1)
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 

@@ -1,0 +1,72 @@
+"""`ride check` and `ride plan` as a user runs them."""
+
+import json
+import subprocess
+import sys
+
+from conftest import SCENES, write_scene
+
+from ride.cli import main
+
+GIRO = str(SCENES / "giro.ride")
+
+
+def test_check_ok_and_exit_code(capsys):
+    assert main(["check", GIRO]) == 0
+    assert "giro.ride: ok (275 frames" in capsys.readouterr().out
+
+
+def test_check_reports_every_error_with_position_caret_and_hint(tmp_path, capsys):
+    bad = write_scene(tmp_path, 'zom 1.01\nstrength 2\ntimeline {\n  0 "a"\n  9 end\n}\n', "bad.ride")
+    assert main(["check", str(bad), GIRO]) == 1
+    captured = capsys.readouterr()
+    assert f"{bad}:1:1: error: unknown setting 'zom'" in captured.err
+    assert "hint: did you mean 'zoom'?" in captured.err
+    assert f"{bad}:2:1: error: strength must be between 0 and 1" in captured.err
+    assert "       | ^^^" in captured.err
+    assert "2 errors" in captured.err
+    assert "giro.ride: ok" in captured.out  # the other file is still checked
+
+
+def test_check_of_a_missing_file(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.ride")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_plan_json_has_the_documented_fields(capsys):
+    assert main(["plan", GIRO, "--format", "json", "--frames", "20:23"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["fps"], data["width"], data["height"]) == (12, 512, 512)
+    assert [f["index"] for f in data["frames"]] == [20, 21, 22]
+    frame = data["frames"][0]
+    for field in ("index", "time", "seed", "strength", "guidance", "steps", "noise", "camera",
+                  "conditioning", "negative", "loop_blend", "key"):
+        assert field in frame
+    assert set(frame["camera"]) == {"zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y"}
+    assert frame["conditioning"]["morph"]["method"] == "lerp"
+
+
+def test_plan_csv_and_table(capsys):
+    assert main(["plan", GIRO, "--format", "csv", "--frames", ":3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("index,time,seed,strength") and len(lines) == 4
+    assert main(["plan", GIRO, "--frames", "270:"]) == 0
+    assert "274" in capsys.readouterr().out
+
+
+def test_plan_bad_frames_is_a_clear_error(capsys):
+    assert main(["plan", GIRO, "--frames", "x:y"]) == 1
+    assert "--frames must look like A:B" in capsys.readouterr().err
+
+
+def test_check_does_not_import_torch():
+    code = ("import sys; from ride.cli import main; main(['check', %r]); "
+            "sys.exit(1 if {'torch', 'diffusers', 'moviepy'} & set(sys.modules) else 0)") % GIRO
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_python_api_load():
+    import ride
+
+    plan = ride.load(GIRO)
+    assert len(plan) == 275 and plan.frame(0).conditioning.sources[0].source.kind == "prompt"
