@@ -35,7 +35,16 @@ MAX_SIDE = 8192
 SEED_MODULUS = 2**32
 
 
-def load(path: str | Path, random_seed: int | None = None) -> Plan:
+@dataclass(frozen=True)
+class Overrides:
+    """Settings the command line puts over the script's (`--size`, `--fps`)."""
+
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+
+
+def load(path: str | Path, random_seed: int | None = None, overrides: Overrides | None = None) -> Plan:
     """Read, parse and compile a .ride file."""
     path = Path(path)
     try:
@@ -43,18 +52,19 @@ def load(path: str | Path, random_seed: int | None = None) -> Plan:
     except (OSError, UnicodeDecodeError) as error:
         raise RideCompileError(Problem(f"cannot read {path}: {getattr(error, 'strerror', None) or error}"),
                                path=str(path)) from None
-    return compile_text(text, str(path), random_seed=random_seed)
+    return compile_text(text, str(path), random_seed=random_seed, overrides=overrides)
 
 
-def compile_text(text: str, path: str = "<script>", random_seed: int | None = None) -> Plan:
+def compile_text(text: str, path: str = "<script>", random_seed: int | None = None,
+                 overrides: Overrides | None = None) -> Plan:
     script = parse(text, path)
-    return compile_script(script, text, path, random_seed=random_seed)
+    return compile_script(script, text, path, random_seed=random_seed, overrides=overrides)
 
 
 def compile_script(script: n.Script, text: str = "", path: str = "<script>",
-                   random_seed: int | None = None) -> Plan:
+                   random_seed: int | None = None, overrides: Overrides | None = None) -> Plan:
     problems: list[Problem] = []
-    plan = _Compiler(script, path, problems, random_seed).run()
+    plan = _Compiler(script, path, problems, random_seed, overrides or Overrides()).run()
     if problems:
         problems.sort(key=lambda p: (p.span.line, p.span.col))
         raise RideCompileError(problems, text, path)
@@ -80,8 +90,10 @@ class _Gathered:
 
 
 class _Compiler:
-    def __init__(self, script: n.Script, path: str, problems: list[Problem], random_seed: int | None):
+    def __init__(self, script: n.Script, path: str, problems: list[Problem], random_seed: int | None,
+                 overrides: Overrides):
         self.script = script
+        self.overrides = overrides
         self.problems = problems
         self.random_seed = random_seed
         self.base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
@@ -203,7 +215,7 @@ class _Compiler:
     def run(self) -> Plan:
         self.gather()
         g = self.g
-        fps = self.constant("fps", 12.0)
+        fps = self.overrides.fps or self.constant("fps", 12.0)
         bpm = self.constant("bpm", 120.0)
         if not 0 < fps <= 240:
             self.error(f"fps must be between 0 and 240, not {fps:g}", g.values["fps"][0].span)
@@ -243,6 +255,8 @@ class _Compiler:
         return Plan(settings, columns, conditioning, negatives, diffuse)
 
     def size(self) -> tuple[int, int]:
+        if self.overrides.width and self.overrides.height:
+            return self.overrides.width, self.overrides.height
         if self.g.size is None:
             return 512, 512
         w, h, span = self.g.size.width, self.g.size.height, self.g.size.span

@@ -211,13 +211,16 @@ class Plan:
             steps=int(c["steps"][i]),
             noise=float(c["noise"][i]),
             adapter_scale=float(c["adapter_scale"][i]),
-            camera=Camera(**{name: float(c[name][i]) for name in CAMERA_COLUMNS}),
+            camera=self.camera(i),
             conditioning=self.conditioning[i],
             negative=self.negative[i],
             loop_blend=float(c["loop_blend"][i]),
             diffuse=bool(self.diffuse[i]),
             key=self.keys()[i],
         )
+
+    def camera(self, i: int) -> Camera:
+        return Camera(**{name: float(self.columns[name][i]) for name in CAMERA_COLUMNS})
 
     def frames(self, start: int = 0, stop: int | None = None):
         stop = len(self) if stop is None else min(stop, len(self))

@@ -15,8 +15,10 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from .errors import RideError, format_error
-from .plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
+from ..cache import DEFAULT_FOLDER
+from ..engines import ENGINES
+from ..errors import RideError, format_error
+from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +50,27 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--frames", metavar="A:B", help="only frames A to B-1 (Python slice style)")
     plan.set_defaults(run=_plan)
 
+    render = commands.add_parser("render", help="render a script to a video (resuming from the frame cache)")
+    render.add_argument("file", metavar="FILE")
+    render.add_argument("-o", "--output", help="the video (.mp4, .webm, .gif) or a folder/ of PNGs")
+    render.add_argument("--engine", choices=ENGINES, help="preview (no weights) or diffusers")
+    render.add_argument("--model", help="a diffusers checkpoint: hub id, folder or .safetensors file")
+    render.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    render.add_argument("--frames", metavar="A:B", help="render frames 0..B-1, write A..B-1")
+    render.add_argument("--size", metavar="WxH", help="override the script's size")
+    render.add_argument("--fps", type=float, help="override the script's frame rate")
+    render.add_argument("--cache", metavar="DIR", help=f"the frame cache (default: {DEFAULT_FOLDER}/ beside the script)")
+    render.add_argument("--no-cache", action="store_true", help="do not read or write the frame cache")
+    render.add_argument("--watch", action="store_true", help="re-render on every save, reusing unchanged frames")
+    render.set_defaults(run=_render)
+
+    cache = commands.add_parser("cache", help="show or trim the frame cache")
+    cache.add_argument("action", choices=("info", "prune"))
+    cache.add_argument("folder", nargs="?", default=DEFAULT_FOLDER, help=f"(default: {DEFAULT_FOLDER})")
+    cache.add_argument("--keep", metavar="FILE", nargs="*", help="prune: keep the frames of these scripts' plans")
+    cache.add_argument("--max-size", metavar="SIZE", help="prune: trim least recently used frames to e.g. 2GB")
+    cache.add_argument("--older-than", metavar="DAYS", type=float, help="prune: remove frames unused for DAYS")
+    cache.set_defaults(run=_cache)
     return parser
 
 
@@ -62,7 +85,7 @@ def _print_error(console: Console, error: RideError) -> None:
 
 
 def _check(args, out: Console, err: Console) -> int:
-    from .compiler import load
+    from ..compiler import load
 
     status = 0
     for path in args.files:
@@ -78,24 +101,9 @@ def _check(args, out: Console, err: Console) -> int:
     return status
 
 
-def parse_frames(text: str | None, length: int) -> tuple[int, int]:
-    """'A:B' -> (A, B) clamped to the scene; either side may be empty; negatives count from the end."""
-    if not text:
-        return 0, length
-    try:
-        start_text, _, stop_text = text.partition(":")
-        start = int(start_text) if start_text else 0
-        stop = int(stop_text) if stop_text else length
-    except ValueError:
-        raise RideError(f"--frames must look like A:B (e.g. 0:48), not '{text}'") from None
-    start, stop, _ = slice(start, stop).indices(length)
-    if stop <= start:
-        raise RideError(f"--frames {text} selects no frames (the scene has {length})")
-    return start, stop
-
-
 def _plan(args, out: Console, err: Console) -> int:
-    from .compiler import load
+    from ..api import parse_frames
+    from ..compiler import load
 
     plan = load(args.file)
     start, stop = parse_frames(args.frames, len(plan))
@@ -149,6 +157,64 @@ def plan_table(plan: Plan, start: int, stop: int) -> Table:
                       str(f.steps), f"{f.noise:.3g}", f"{c.zoom:.4g}", f"{c.pan_x:.3g},{c.pan_y:.3g}",
                       f"{c.rotate:.3g}", f"{f.loop_blend:.2f}", describe_conditioning(f.conditioning, 24))
     return table
+
+
+def parse_size(text: str | None) -> tuple[int | None, int | None]:
+    if not text:
+        return None, None
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise RideError(f"--size must look like 512x512, not '{text}'") from None
+    if not (8 <= width <= 8192 and 8 <= height <= 8192) or width % 8 or height % 8:
+        raise RideError(f"--size {text}: each side must be a multiple of 8 from 8 to 8192")
+    return width, height
+
+
+def _render(args, out: Console, err: Console) -> int:
+    from .render import RenderRequest, run_render
+
+    width, height = parse_size(args.size)
+    if args.fps is not None and not 0 < args.fps <= 240:
+        raise RideError(f"--fps must be between 0 and 240, not {args.fps:g}")
+    request = RenderRequest(script=args.file, output=args.output, engine=args.engine, model=args.model,
+                            device=args.device, frames=args.frames, width=width, height=height,
+                            fps=args.fps, cache=args.cache, use_cache=not args.no_cache)
+    if args.watch:
+        from .watch import run_watch
+
+        return run_watch(request, out, err, _print_error)
+    return run_render(request, out, err)
+
+
+def _cache(args, out: Console, err: Console) -> int:
+    from ..cache import prune, store_info
+
+    if args.action == "info":
+        info = store_info(args.folder)
+        out.print(f"{info.folder}: {info.frames} frames, {info.bytes / 1e6:.1f} MB", markup=False)
+        return 0
+    keep = None
+    if args.keep:
+        from ..compiler import load
+
+        keep = {key for path in args.keep for key in load(path).keys()}
+    removed = prune(args.folder, keep=keep, max_bytes=parse_bytes(args.max_size), older_than_days=args.older_than)
+    info = store_info(args.folder)
+    out.print(f"removed {removed} frames; {info.frames} frames, {info.bytes / 1e6:.1f} MB left", markup=False)
+    return 0
+
+
+def parse_bytes(text: str | None) -> int | None:
+    if not text:
+        return None
+    units = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+    number = text.upper().rstrip("BKMGT ")
+    unit = text.upper()[len(number):].strip()
+    try:
+        return int(float(number) * units[unit if unit.endswith("B") or not unit else unit + "B"])
+    except (ValueError, KeyError):
+        raise RideError(f"--max-size must look like 500MB or 2GB, not '{text}'") from None
 
 
 if __name__ == "__main__":

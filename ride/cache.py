@@ -1,0 +1,108 @@
+"""The frame store: rendered frames, lossless, addressed by the plan's chained key and the
+engine's identity. A frame is written to a temporary file and renamed, so a crash or kill -9
+never leaves a half-written frame that a later run would read back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+RENDER_VERSION = "ride-render-1"  # bump when the feedback steps change pixels
+DEFAULT_FOLDER = ".ride-cache"
+
+
+def identity_digest(identity: dict[str, str]) -> str:
+    """The engine identity (and ride's render version) as one short digest."""
+    text = json.dumps({**identity, "ride_render": RENDER_VERSION}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class StoreInfo:
+    folder: Path
+    frames: int
+    bytes: int
+
+
+class FrameStore:
+    """PNG frames under `folder/<engine digest>/<key[:2]>/<key>.png`."""
+
+    def __init__(self, folder: str | Path, identity: dict[str, str]):
+        self.folder = Path(folder)
+        self.engine = identity_digest(identity)
+
+    def path(self, key: str) -> Path:
+        return self.folder / self.engine / key[:2] / f"{key}.png"
+
+    def has(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def get(self, key: str) -> np.ndarray | None:
+        path = self.path(key)
+        try:
+            with Image.open(path) as image:
+                frame = np.asarray(image.convert("RGB"))
+            os.utime(path)  # prune removes the least recently used frames first
+            return frame
+        except (OSError, ValueError):  # missing, or unreadable: render it again
+            return None
+
+    def put(self, key: str, image: np.ndarray) -> None:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        Image.fromarray(image).save(temporary, format="PNG", compress_level=1)
+        os.replace(temporary, path)
+
+    def first_missing(self, keys: list[str]) -> int:
+        """Length of the longest prefix of `keys` already stored."""
+        for i, key in enumerate(keys):
+            if not self.has(key):
+                return i
+        return len(keys)
+
+
+def store_info(folder: str | Path) -> StoreInfo:
+    folder = Path(folder)
+    files = list(folder.rglob("*.png")) if folder.is_dir() else []
+    return StoreInfo(folder, len(files), sum(f.stat().st_size for f in files))
+
+
+def prune(folder: str | Path, keep: set[str] | None = None, max_bytes: int | None = None,
+          older_than_days: float | None = None) -> int:
+    """Delete frames: those not in `keep` (if given) and older than `older_than_days` (if given),
+    then the least recently used until the store fits `max_bytes`. Returns how many went."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    files = sorted(folder.rglob("*.png"), key=lambda f: f.stat().st_mtime)
+    now = time.time()
+    removed = 0
+    survivors = []
+    for f in files:
+        stale = older_than_days is not None and now - f.stat().st_mtime > older_than_days * 86400
+        unwanted = keep is not None and f.stem not in keep
+        if stale or unwanted:
+            f.unlink()
+            removed += 1
+        else:
+            survivors.append(f)
+    if max_bytes is not None:
+        total = sum(f.stat().st_size for f in survivors)
+        for f in survivors:
+            if total <= max_bytes:
+                break
+            total -= f.stat().st_size
+            f.unlink()
+            removed += 1
+    for temporary in folder.rglob("*.tmp"):  # left by a killed render
+        temporary.unlink()
+    return removed
