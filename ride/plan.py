@@ -234,17 +234,25 @@ class Plan:
             self._keys = self._chain_keys()
         return self._keys
 
-    def _frame_digest(self, i: int) -> str:
+    def _frame_digests(self) -> list[str]:
+        """Each frame's own parameters as text (conditioning is shared between frames: text it once)."""
         c = self.columns
-        numbers = ",".join(f"{name}={_round(float(c[name][i]))}" for name in NUMERIC_COLUMNS + CAMERA_COLUMNS)
-        cond = json.dumps(self.conditioning[i].to_json(), sort_keys=True)
-        images = [self.settings.assets.get(s.value, "") for s in self.conditioning[i].all_sources()
-                  if s.kind == "image"]
-        return f"{i}|{numbers}|{cond}|{self.negative[i]}|{bool(self.diffuse[i])}|{images}"
+        numbers = np.round(np.stack([c[name] for name in NUMERIC_COLUMNS + CAMERA_COLUMNS], axis=1), 6) + 0.0
+        conditioning_text: dict[int, str] = {}
+        out = []
+        for i, row in enumerate(numbers.tolist()):
+            cond = self.conditioning[i]
+            text = conditioning_text.get(id(cond))
+            if text is None:
+                images = [self.settings.assets.get(s.value, "") for s in cond.all_sources() if s.kind == "image"]
+                text = json.dumps(cond.to_json(), sort_keys=True) + repr(images)
+                conditioning_text[id(cond)] = text
+            out.append(f"{i}|{row!r}|{text}|{self.negative[i]}|{bool(self.diffuse[i])}")
+        return out
 
     def _chain_keys(self) -> list[str]:
         n = len(self)
-        own = [self._frame_digest(i) for i in range(n)]
+        own = self._frame_digests()
         future = self._future_dependencies(own)
         keys: list[str] = []
         previous = _digest(PLAN_VERSION + self.settings.pixel_digest())
@@ -257,22 +265,22 @@ class Plan:
         """For each frame, a digest of the later frames its pixels depend on ('' if none)."""
         n = len(own)
         future = [""] * n
-        camera_tail = [""] * (n + 1)  # digest of camera motion of frames i..n-1
-        c = self.columns
+        blend = self.columns["loop_blend"]
+        looping = np.flatnonzero(blend > 0)
+        if looping.size:
+            # the loop anchor is warped by the camera motion still to come
+            motion = (np.round(np.stack([self.columns[c] for c in CAMERA_COLUMNS], axis=1), 6) + 0.0).tolist()
+            tail = ""
+            for i in range(n - 1, int(looping[0]) - 1, -1):
+                if blend[i] > 0:
+                    future[i] = tail
+                tail = _digest(tail + repr(motion[i]))
+        next_diffused = None
         for i in range(n - 1, -1, -1):
-            motion = ",".join(str(_round(float(c[name][i]))) for name in CAMERA_COLUMNS)
-            camera_tail[i] = _digest(camera_tail[i + 1] + motion)
-        next_diffused = n
-        for i in range(n - 1, -1, -1):
-            parts = []
-            if not self.diffuse[i]:
-                # an in-between is blended toward the next diffused frame
-                parts.append(own[next_diffused] if next_diffused < n else "tail")
-            else:
+            if self.diffuse[i]:
                 next_diffused = i
-            if c["loop_blend"][i] > 0:
-                parts.append(camera_tail[i + 1])  # the loop anchor is warped by the motion to come
-            future[i] = "|".join(parts)
+            else:  # an in-between is blended toward the next diffused frame
+                future[i] += "|" + (own[next_diffused] if next_diffused is not None else "tail")
         return future
 
     # -- output -------------------------------------------------------------
