@@ -31,6 +31,7 @@ class RenderRequest:
     cache: str | Path | None = None  # None: .ride-cache/ beside the script
     use_cache: bool = True
     write_video: bool = True
+    engine_options: dict | None = None  # diffusers: dtype, attention_slicing, vae_tiling, cpu_offload
 
     def overrides(self) -> Overrides:
         return Overrides(self.width, self.height, self.fps)
@@ -59,7 +60,7 @@ def engine_for(plan: Plan, request: RenderRequest, engine: Engine | None = None)
     """The engine to use: `engine` if it fits the request (watch mode keeps its model loaded)."""
     if engine is not None:
         return engine
-    return make_engine(plan, request.engine, request.model, request.device)
+    return make_engine(plan, request.engine, request.model, request.device, **(request.engine_options or {}))
 
 
 def render(script: str | Path, output: str | Path | None = None, *, engine: str | Engine | None = None,

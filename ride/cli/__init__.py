@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--engine", choices=ENGINES, help="preview (no weights) or diffusers")
     render.add_argument("--model", help="a diffusers checkpoint: hub id, folder or .safetensors file")
     render.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    render.add_argument("--dtype", choices=("float16", "bfloat16", "float32"), help="diffusers: weights' precision "
+                        "(default fp16 on a GPU, fp32 on the CPU)")
+    render.add_argument("--attention-slicing", action="store_true", help="diffusers: less GPU memory, slower")
+    render.add_argument("--vae-tiling", action="store_true", help="diffusers: decode large frames in tiles")
+    render.add_argument("--cpu-offload", action="store_true", help="diffusers: keep idle parts in CPU memory")
     render.add_argument("--frames", metavar="A:B", help="render frames 0..B-1, write A..B-1")
     render.add_argument("--size", metavar="WxH", help="override the script's size")
     render.add_argument("--fps", type=float, help="override the script's frame rate")
@@ -179,12 +184,21 @@ def _render(args, out: Console, err: Console) -> int:
         raise RideError(f"--fps must be between 0 and 240, not {args.fps:g}")
     request = RenderRequest(script=args.file, output=args.output, engine=args.engine, model=args.model,
                             device=args.device, frames=args.frames, width=width, height=height,
-                            fps=args.fps, cache=args.cache, use_cache=not args.no_cache)
+                            fps=args.fps, cache=args.cache, use_cache=not args.no_cache,
+                            engine_options=_engine_options(args))
     if args.watch:
         from .watch import run_watch
 
         return run_watch(request, out, err, _print_error)
     return run_render(request, out, err)
+
+
+def _engine_options(args) -> dict:
+    options = {"attention_slicing": args.attention_slicing, "vae_tiling": args.vae_tiling,
+               "cpu_offload": args.cpu_offload}
+    if args.dtype:
+        options["dtype"] = args.dtype
+    return {k: v for k, v in options.items() if v}
 
 
 def _cache(args, out: Console, err: Console) -> int:

@@ -48,7 +48,9 @@ def choose_engine_name(plan: Plan, engine: str | None = None, model: str | None 
 
 
 def make_engine(plan: Plan, engine: str | None = None, model: str | None = None,
-                device: str | None = None) -> Engine:
+                device: str | None = None, **options) -> Engine:
+    """The engine for a plan. `options` go to the diffusers engine (dtype, attention_slicing,
+    vae_tiling, cpu_offload, single_file_config); the preview engine needs none."""
     name = choose_engine_name(plan, engine, model)
     if name == "preview":
         from .preview import PreviewEngine
@@ -60,4 +62,5 @@ def make_engine(plan: Plan, engine: str | None = None, model: str | None = None,
         raise RideRenderError(
             f"the diffusers engine needs torch and diffusers ({error.name} is not installed)",
         ) from None
-    return DiffusersEngine(model=model or plan.settings.model, device=device)
+    return DiffusersEngine(model=model or plan.settings.model, device=device, base_dir=plan.settings.base_dir,
+                           **options)

@@ -1,0 +1,612 @@
+"""The diffusers engine: Stable Diffusion img2img driven by interpolated prompt embeddings.
+
+prepare(plan), before frame 0 (every setup problem is a RideRenderError raised here):
+  1. device and dtype: cuda, then mps, then cpu; float16 on a GPU
+  2. the pipeline: hub id, folder or single file; loaded again only when the model changes
+  3. the scheduler, by name, from the model's own scheduler config
+  4. the IP-Adapter, for image keys
+  5. every distinct prompt and image, encoded once and kept on the engine
+generate(frame, init):
+  6. the frame's embeddings, mixed and morphed from that cache by ride.morph
+  7. one pipeline call: txt2img when init is None, else img2img; a CPU generator seeded per frame
+
+Decisions a user sees (docs/engines.md says the same):
+- Prompts and images live in different spaces. A frame's prompts are mixed among themselves (weights
+  renormalised) into prompt_embeds and SDXL's pooled embeddings; its images likewise into the IP-Adapter
+  image embedding, whose scale is the images' share of the weights times the frame's adapter_scale. A mix
+  without prompts conditions on the empty prompt; in a morph, a side without images borrows the other
+  side's, so only the scale moves. No image: scale 0, the adapter stays loaded.
+- Prompts over 77 tokens are cut into 77-token windows, encoded and concatenated (as A1111 does); in a
+  frame, shorter embeddings are padded with empty windows to match. Nothing is truncated.
+- img2img runs int(steps * strength) steps; when that is 0 the schedule is stretched so that one step
+  runs at that strength. A strength below one training timestep returns the init unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import diffusers
+import numpy as np
+import torch
+from diffusers import (
+    DiffusionPipeline,
+    StableDiffusionImg2ImgPipeline,
+    StableDiffusionPipeline,
+    StableDiffusionXLImg2ImgPipeline,
+    StableDiffusionXLPipeline,
+)
+from diffusers.models.embeddings import ImageProjection
+
+from ..errors import Problem, RideRenderError, did_you_mean
+from ..morph import mix_conditioning
+from ..plan import Adapter, Conditioning, FramePlan, Mix, Plan, Source, Weighted
+
+try:  # newer diffusers renamed `torch_dtype` to `dtype` (the old name only warns there, the new fails before)
+    from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
+
+    _DTYPE_ARG = "dtype"
+except ImportError:
+    _DTYPE_ARG = "torch_dtype"
+
+# name -> (diffusers class, overrides of the model's own scheduler config)
+SCHEDULERS = {
+    "euler": ("EulerDiscreteScheduler", {}), "euler_a": ("EulerAncestralDiscreteScheduler", {}),
+    "heun": ("HeunDiscreteScheduler", {}), "dpm++": ("DPMSolverMultistepScheduler", {}),
+    "dpm++_karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
+    "dpm++_sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
+    "dpm2": ("KDPM2DiscreteScheduler", {}), "dpm2_a": ("KDPM2AncestralDiscreteScheduler", {}),
+    "ddim": ("DDIMScheduler", {}), "ddpm": ("DDPMScheduler", {}), "deis": ("DEISMultistepScheduler", {}),
+    "unipc": ("UniPCMultistepScheduler", {}), "lms": ("LMSDiscreteScheduler", {}),
+    "pndm": ("PNDMScheduler", {"skip_prk_steps": True}),  # as SD ships it: PRK steps break img2img
+    "lcm": ("LCMScheduler", {}), "tcd": ("TCDScheduler", {}),
+}
+_ALIASES = {"euler_ancestral": "euler_a", "dpm++_2m": "dpm++", "dpm++_2m_karras": "dpm++_karras",
+            "dpmsolver": "dpm++", "k_euler": "euler", "k_euler_a": "euler_a", "k_lms": "lms"}
+
+# model_index.json class -> family; a family is (img2img class, txt2img class) over one set of weights.
+_FAMILY_OF = {"StableDiffusionPipeline": "sd", "StableDiffusionImg2ImgPipeline": "sd",
+              "LatentConsistencyModelPipeline": "sd", "LatentConsistencyModelImg2ImgPipeline": "sd",
+              "StableDiffusionXLPipeline": "sdxl", "StableDiffusionXLImg2ImgPipeline": "sdxl"}
+_PIPELINES = {"sd": (StableDiffusionImg2ImgPipeline, StableDiffusionPipeline),
+              "sdxl": (StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline)}
+# Video repaints every frame: a safety checker would black frames out and a watermark would add noise.
+_LOAD_ARGS = {"sd": {"safety_checker": None, "requires_safety_checker": False},
+              "sdxl": {"add_watermarker": False}}
+_EMPTY_PROMPT: Mix = (Weighted(Source("prompt", ""), 1.0),)
+ADAPTER_FORM = 'adapter "h94/IP-Adapter" "ip-adapter_sd15.safetensors"'
+_MODEL_HINT = "a model is a hub id, a local diffusers folder or a .safetensors/.ckpt file"
+
+
+def _problem(message: str, hint: str = "") -> RideRenderError:
+    return RideRenderError(Problem(message, hint=hint))
+
+
+@dataclass(frozen=True)
+class Weights:
+    name: str  # as the user wrote it
+    kind: str  # "hub" | "folder" | "file"
+    location: str  # the hub id or an absolute path
+
+
+@dataclass(frozen=True)
+class TextEmbedding:
+    windows: np.ndarray  # (windows, 77, dim): the token embeddings of each 77-token window
+    pooled: np.ndarray | None  # (1, dim): SDXL's pooled embedding, of the first window
+
+
+class DiffusersEngine:
+    """One pipeline and the embeddings of every source seen, reused across renders (no global state)."""
+
+    name = "diffusers"
+
+    def __init__(self, model: str | None = None, device: str | None = None, *, scheduler: str | None = None,
+                 dtype: str | None = None, attention_slicing: bool = False, vae_tiling: bool = False,
+                 cpu_offload: bool = False, single_file_config: str | None = None,
+                 base_dir: str | None = None):
+        self.model, self.device, self.scheduler, self.dtype = model, device, scheduler, dtype
+        self.attention_slicing, self.vae_tiling, self.cpu_offload = attention_slicing, vae_tiling, cpu_offload
+        self.single_file_config = single_file_config  # diffusers folder or hub id with the file's configs
+        self._img2img = self._txt2img = self._model_key = self._adapter = self._identity = None
+        self._scheduler_name = self._ip_scale = self._no_image = None
+        self._device, self._dtype, self._family, self._script = torch.device("cpu"), torch.float32, "", ""
+        self._texts: dict[str, TextEmbedding] = {}
+        self._images: dict[tuple, np.ndarray] = {}  # (path, mtime, size) -> image embedding
+        self._image_keys: dict[str, tuple] = {}  # image source -> its key in _images
+        self._base_dir, self._size = Path(base_dir or "."), (512, 512)  # the script's folder, for paths
+
+    @property
+    def pipeline(self):
+        """The img2img pipeline (None before prepare); the txt2img one shares its modules."""
+        return self._img2img
+
+    def identity(self) -> dict[str, str]:
+        """What the frame cache keys on besides the plan (whose keys hold the script's model, scheduler and
+        adapter names): the constructor's model and its revision, dtype, device. Known without loading
+        weights, and the same before and after prepare(): the renderer reads it once, first."""
+        if self._identity is None:
+            try:
+                device = _choose_device(self.device)
+                device, dtype = device.type, _name(_choose_dtype(device, self.dtype))
+            except RideRenderError:  # prepare() will say what is wrong
+                device, dtype = str(self.device), str(self.dtype)
+            self._identity = {"engine": self.name, "model": self.model or "", "revision": self._revision(),
+                              "dtype": dtype, "device": device, "scheduler": self.scheduler or "",
+                              "diffusers": diffusers.__version__}
+        return self._identity
+
+    def _revision(self) -> str:
+        try:
+            weights = locate(self.model, self._base_dir, "model") if self.model else None
+            return revision(weights, "model_index.json") if weights else ""
+        except RideRenderError:  # no such path: prepare() will say so
+            return "missing"
+
+    def prepare(self, plan: Plan) -> None:
+        try:
+            self._prepare(plan)
+        except RideRenderError as error:
+            for problem in error.problems:
+                problem.path = problem.path or plan.settings.script
+            raise
+        except RuntimeError as error:
+            if not _out_of_memory(error):
+                raise
+            raise self._memory_error("loading the model and encoding the sources") from None
+
+    def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
+        if self._img2img is None:
+            raise RuntimeError("DiffusersEngine.generate() before prepare(plan)")
+        args = {"guidance_scale": frame.guidance, "output_type": "np",
+                "generator": torch.Generator("cpu").manual_seed(frame.seed % 2**64)}
+        if init is None:
+            pipe = self._text_to_image()
+            args.update(width=self._size[0], height=self._size[1], num_inference_steps=max(1, frame.steps))
+        else:
+            strength = min(max(frame.strength, 0.0), 1.0)
+            if strength * self._img2img.scheduler.config.num_train_timesteps < 1:
+                return init.copy()  # not one timestep of noise: nothing would be repainted
+            pipe = self._img2img
+            args.update(image=init[None].astype(np.float32) / 255, strength=strength,
+                        num_inference_steps=img2img_steps(frame.steps, strength))
+        args.update(self._conditioning_args(frame))
+        try:
+            with _quiet():
+                image = pipe(**args).images[0]
+        except RuntimeError as error:
+            if not _out_of_memory(error):
+                raise
+            raise self._memory_error(f"frame {frame.index}") from None
+        if not np.isfinite(image).all():
+            raise RideRenderError(Problem(f"the model produced NaNs (a black frame) at frame {frame.index}",
+                                          hint="float16 overflowed: use dtype float32 or an fp16-safe VAE "
+                                               "(SDXL: madebyollin/sdxl-vae-fp16-fix)"), path=self._script)
+        return (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+
+    # -- prepare: steps 1 to 5 ---------------------------------------------------------
+
+    def _prepare(self, plan: Plan) -> None:
+        s = plan.settings
+        self._script, self._base_dir, self._size = s.script, Path(s.base_dir), (s.width, s.height)
+        if s.width % 8 or s.height % 8:
+            raise _problem(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8", "try 512x512")
+        scheduler = scheduler_name(self.scheduler or s.scheduler)
+        sources = {src for cond in set(plan.conditioning) for src in cond.all_sources()}
+        images = sorted({src.value for src in sources if src.kind == "image"})
+        if images and s.adapter is None:
+            raise _problem(f'image keys (image "{images[0]}") need an IP-Adapter, and the script names none',
+                           f"add `{ADAPTER_FORM}` to the script (SDXL: "
+                           '`adapter "h94/IP-Adapter" "ip-adapter_sdxl.safetensors" "sdxl_models"`)')
+        device = _choose_device(self.device)
+        dtype = _choose_dtype(device, self.dtype)
+        if not (self.model or s.model):
+            raise _problem("the diffusers engine needs a model", f'add `model "..."`; {_MODEL_HINT}')
+        weights = locate(self.model or s.model, self._base_dir, "model")
+        key = (weights, device, dtype, self.single_file_config)
+        if key != self._model_key:
+            self._load(weights, device, dtype)
+            self._model_key = key
+        self._use_scheduler(scheduler)
+        self._use_adapter(s.adapter)
+        for text in sorted({src.value for src in sources if src.kind == "prompt"}):
+            self._text(text)
+        for value in images:
+            self._encode_image(value)
+
+    def _load(self, weights: Weights, device: torch.device, dtype: torch.dtype) -> None:
+        self._img2img = self._txt2img = self._model_key = self._adapter = self._scheduler_name = None
+        self._texts.clear()
+        self._images.clear()
+        self._device, self._dtype = device, dtype
+        _require_cached(weights, "model_index.json", "a local folder or .safetensors file")
+        try:
+            pipe, self._family = load_img2img(weights, dtype, self.single_file_config)
+        except RideRenderError:
+            raise
+        except Exception as error:  # a bad checkpoint, a network failure, a missing config...
+            raise _problem(f"could not load model '{weights.name}': {_first_line(error)}",
+                           f"{_MODEL_HINT}; a single file also needs its architecture's config files, "
+                           "fetched from the hub once (or a matching diffusers folder: single_file_config)",
+                           ) from error
+        if pipe.unet.config.in_channels != 4:
+            raise _problem(f"model '{weights.name}' is an inpainting or instruct model, not img2img-capable",
+                           "use a text-to-image checkpoint (SD 1.x/2.x, SDXL, Turbo, LCM)")
+        pipe.set_progress_bar_config(disable=True)
+        self._img2img, self._base_scheduler = pipe, pipe.scheduler
+        self._place()
+
+    def _place(self) -> None:
+        """Memory switches and device placement (again whenever an adapter swaps attention processors)."""
+        pipe = self._img2img
+        if self.attention_slicing and self._adapter is None:  # sliced processors would replace IP-Adapter's
+            pipe.enable_attention_slicing()
+        if self.vae_tiling:
+            pipe.vae.enable_tiling()
+        if self.cpu_offload and self._device.type != "cpu":
+            pipe.enable_model_cpu_offload(device=self._device)
+        else:
+            pipe.to(self._device)
+
+    def _use_scheduler(self, name: str | None) -> None:
+        if name == self._scheduler_name:
+            return
+        scheduler = self._base_scheduler
+        if name is not None:
+            class_name, overrides = SCHEDULERS[name]
+            try:
+                scheduler = getattr(diffusers, class_name).from_config(scheduler.config, **overrides)
+            except ImportError as error:  # LMS needs scipy
+                raise _problem(f"scheduler '{name}' needs a missing package: {_first_line(error)}",
+                               "pip install scipy, or choose another scheduler") from None
+        self._img2img.scheduler = scheduler
+        self._txt2img, self._scheduler_name = None, name
+
+    def _use_adapter(self, adapter: Adapter | None) -> None:
+        if adapter == self._adapter:
+            return
+        pipe = self._img2img
+        if self._adapter is not None:
+            pipe.unload_ip_adapter()
+        self._adapter = self._txt2img = self._ip_scale = None
+        self._images.clear()
+        if adapter is None:
+            return self._place()
+        weights = locate(adapter.repo, self._base_dir, "IP-Adapter")
+        weight_file = f"{adapter.subfolder}/{adapter.weight_name}".lstrip("/")
+        _require_cached(weights, weight_file, f"a local folder; the script form is `{ADAPTER_FORM}`")
+        if self.attention_slicing:
+            pipe.disable_attention_slicing()  # IP-Adapter cannot wrap sliced attention processors
+        try:
+            pipe.load_ip_adapter(weights.location, adapter.subfolder, adapter.weight_name)
+        except Exception as error:
+            raise _problem(f"could not load IP-Adapter '{adapter.repo}' {weight_file}: {_first_line(error)}",
+                           f'the script form is `{ADAPTER_FORM}` ["subfolder", default "models"]; SDXL needs '
+                           'an SDXL adapter ("ip-adapter_sdxl.safetensors" "sdxl_models")') from error
+        self._adapter = adapter
+        self._place()
+        _, self._no_image = self._image_embedding(_blank_image())  # the pipeline's own "no image" embedding
+
+    # -- encoding, once per distinct source ------------------------------------------------
+
+    def _text(self, text: str) -> TextEmbedding:
+        if text not in self._texts:
+            self._texts[text] = self._encode_text(text)
+        return self._texts[text]
+
+    def _encode_text(self, text: str) -> TextEmbedding:
+        """Each text encoder called once, on all the text's windows; as diffusers' encode_prompt otherwise."""
+        pipe, xl = self._img2img, self._family == "sdxl"
+        both = ((pipe.tokenizer, pipe.text_encoder), (getattr(pipe, "tokenizer_2", None),
+                                                      getattr(pipe, "text_encoder_2", None)))
+        pairs = [(tok, enc) for tok, enc in both if enc is not None]  # an SDXL refiner has only the second
+        rows = [token_windows(tok, text) for tok, _ in pairs]
+        count = max(len(r) for r in rows)
+        hidden, pooled = [], None
+        with torch.no_grad():
+            for (tok, enc), ids in zip(pairs, rows, strict=True):
+                ids = ids + token_windows(tok, "") * (count - len(ids))
+                out = enc(torch.tensor(ids, device=self._device), output_hidden_states=xl)
+                if xl:  # SDXL reads the penultimate layer, and the projection's pooled output
+                    hidden.append(out.hidden_states[-2])
+                    pooled = out[0][:1] if out[0].ndim == 2 else pooled
+                else:
+                    hidden.append(out[0])
+        windows = torch.cat(hidden, dim=-1).float().cpu().numpy()
+        return TextEmbedding(windows, None if pooled is None else pooled.float().cpu().numpy())
+
+    def _encode_image(self, value: str) -> None:
+        from PIL import Image, UnidentifiedImageError
+
+        path = self._base_dir / value
+        if not path.is_file():
+            raise _problem(f"image key '{value}': no such file ({path})", "paths are relative to the script")
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)  # an edited image is encoded again
+        if key not in self._images:
+            try:
+                with Image.open(path) as opened:
+                    self._images[key] = self._image_embedding(opened.convert("RGB"))[0]
+            except (OSError, UnidentifiedImageError) as error:
+                raise _problem(f"image key '{value}': cannot read {path}: {error}") from None
+        self._image_keys[value] = key
+
+    def _image_embedding(self, picture) -> tuple[np.ndarray, np.ndarray]:
+        """(embedding, the pipeline's embedding for no image); Plus adapters read hidden states."""
+        pipe = self._img2img
+        plus = not isinstance(pipe.unet.encoder_hid_proj.image_projection_layers[0], ImageProjection)
+        with torch.no_grad():
+            embeds, uncond = pipe.encode_image(picture, self._device, 1, plus)
+        return embeds.float().cpu().numpy(), uncond.float().cpu().numpy()
+
+    # -- generate: step 6 --------------------------------------------------------------------
+
+    def _conditioning_args(self, frame: FramePlan) -> dict:
+        xl = self._family == "sdxl"
+        cfg = frame.guidance > 1 and self._img2img.unet.config.time_cond_proj_dim is None  # as the pipeline
+        # SDXL's pipeline conditions an empty negative on zeros, not on the empty prompt
+        zeros = xl and not frame.negative and self._img2img.config.force_zeros_for_empty_prompt
+        texts = prompt_conditioning(frame.conditioning)
+        values = {w.source.value for mix in _mixes(texts) for w in mix}
+        values |= {frame.negative} if cfg and not zeros else set()
+        count = max(len(self._text(v).windows) for v in values)
+        prompt = mix_conditioning(texts, lambda s: self._padded(s.value, count))
+        args = {"prompt_embeds": self._tensor(prompt)}
+        if xl:
+            pooled = mix_conditioning(texts, lambda s: self._text(s.value).pooled)
+            args["pooled_prompt_embeds"] = self._tensor(pooled)
+        if cfg:
+            negative = np.zeros_like(prompt) if zeros else self._padded(frame.negative, count)
+            args["negative_prompt_embeds"] = self._tensor(negative)
+            if xl:
+                pooled = np.zeros_like(pooled) if zeros else self._text(frame.negative).pooled
+                args["negative_pooled_prompt_embeds"] = self._tensor(pooled)
+        if self._adapter is not None:
+            images, share = image_conditioning(frame.conditioning)
+            embeds = self._no_image if images is None else mix_conditioning(
+                images, lambda s: self._images[self._image_keys[s.value]])
+            stacked = np.stack([self._no_image, embeds]) if cfg else embeds[None]  # (negative,) positive
+            args["ip_adapter_image_embeds"] = [self._tensor(stacked)]
+            self._set_ip_scale(share * frame.adapter_scale)
+        return args
+
+    def _padded(self, text: str, count: int) -> np.ndarray:
+        windows = self._text(text).windows
+        if len(windows) < count:
+            windows = np.concatenate([windows] + [self._text("").windows] * (count - len(windows)))
+        return windows.reshape(1, -1, windows.shape[-1])
+
+    def _tensor(self, array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).to(self._device, self._dtype)
+
+    def _set_ip_scale(self, scale: float) -> None:
+        if scale != self._ip_scale:
+            self._img2img.set_ip_adapter_scale(scale)  # the unet is shared, so txt2img follows
+            self._ip_scale = scale
+
+    def _text_to_image(self):
+        if self._txt2img is None:  # the same modules as img2img: from_pipe allocates nothing
+            self._txt2img = _PIPELINES[self._family][1].from_pipe(self._img2img, **{_DTYPE_ARG: self._dtype})
+            self._txt2img.set_progress_bar_config(disable=True)
+        return self._txt2img
+
+    def _memory_error(self, doing: str) -> RideRenderError:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return RideRenderError(Problem(
+            f"out of GPU memory: {doing} ({self._size[0]}x{self._size[1]}, {_name(self._dtype)})",
+            hint="render smaller (size 512x512), turn on attention slicing and VAE tiling or CPU offload "
+                 "(docs/engines.md, 'Memory'), or close other programs using the GPU"), path=self._script)
+
+
+# -- conditioning: prompts and images apart ---------------------------------------------------
+
+
+def _part(mix: Mix, kind: str) -> tuple[Mix, float]:
+    """The sources of one kind, weights renormalised among themselves, and their share of the mix."""
+    chosen = [w for w in mix if w.source.kind == kind]
+    share = sum(w.weight for w in chosen)
+    if share <= 0:
+        return (), 0.0
+    return tuple(Weighted(w.source, w.weight / share) for w in chosen), share
+
+
+def prompt_conditioning(cond: Conditioning) -> Conditioning:
+    """The frame's prompts alone; a side without prompts is the empty prompt."""
+    target = _part(cond.sources, "prompt")[0] or _EMPTY_PROMPT
+    if cond.morph is None:
+        return Conditioning(target)
+    start = _part(cond.morph.start, "prompt")[0] or _EMPTY_PROMPT
+    return Conditioning(target, replace(cond.morph, start=start))
+
+
+def image_conditioning(cond: Conditioning) -> tuple[Conditioning | None, float]:
+    """The frame's images alone (None without any) and their share of the weights, morphed linearly."""
+    target, share = _part(cond.sources, "image")
+    if cond.morph is None:
+        return (Conditioning(target) if target else None), share
+    start, start_share = _part(cond.morph.start, "image")
+    position = cond.morph.position
+    if not (start or target):
+        return None, 0.0
+    share = (1 - position) * start_share + position * share
+    return Conditioning(target or start, replace(cond.morph, start=start or target)), share
+
+
+def _mixes(cond: Conditioning) -> list[Mix]:
+    return [cond.sources] + ([cond.morph.start] if cond.morph else [])
+
+
+def token_windows(tokenizer, text: str) -> list[list[int]]:
+    """Ids in 77-token windows: BOS, up to 75 tokens, EOS, padding (for one window, diffusers' exact row)."""
+    size = min(tokenizer.model_max_length, 77) - 2
+    ids = tokenizer(text, add_special_tokens=False, truncation=False, verbose=False).input_ids
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
+    bos, eos, pad = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id
+    return [[bos, *chunk, eos] + [pad] * (size - len(chunk)) for chunk in chunks]
+
+
+def img2img_steps(steps: int, strength: float) -> int:
+    """The steps to ask for so that img2img's int(steps * strength) is at least 1."""
+    steps = max(1, steps)
+    if int(steps * strength) >= 1:
+        return steps
+    stretched = math.ceil(1 / strength)
+    while int(stretched * strength) < 1:  # float rounding
+        stretched += 1
+    return stretched
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def scheduler_name(name: str | None) -> str | None:
+    """The canonical scheduler name, None for the model's own; an unknown name is an error."""
+    if name is None or name.strip().lower() in ("", "default"):
+        return None
+    key = name.strip().lower().replace("-", "_").replace(" ", "_").replace("dpmpp", "dpm++")
+    key = _ALIASES.get(key, key)
+    if key not in SCHEDULERS:
+        raise _problem(f"unknown scheduler '{name}'", did_you_mean(key, SCHEDULERS))
+    return key
+
+
+def locate(name: str, base_dir: Path, what: str) -> Weights:
+    """A path (from the script's folder, then the working folder) if one exists, else a hub id."""
+    for root in (base_dir, Path.cwd()):
+        path = root / Path(name).expanduser()
+        if path.exists():
+            return Weights(name, "file" if path.is_file() else "folder", str(path.resolve()))
+    suffixes = (".safetensors", ".ckpt", ".pt", ".pth", ".bin")
+    if name.lower().endswith(suffixes) or name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise _problem(f"{what} '{name}' not found: no such file or folder (from {base_dir})", _MODEL_HINT)
+    return Weights(name, "hub", name)
+
+
+def _require_cached(weights: Weights, filename: str, alternative: str) -> None:
+    from huggingface_hub import constants
+
+    if weights.kind == "hub" and constants.HF_HUB_OFFLINE and _hub_commit(weights.name, filename) is None:
+        raise _problem(f"'{weights.name}' is neither a folder here nor in the local Hugging Face cache, and "
+                       "downloads are off (HF_HUB_OFFLINE)",
+                       f"download it once, with network access (`hf download {weights.name}`), or use "
+                       f"{alternative}")
+
+
+def load_img2img(weights: Weights, dtype: torch.dtype, single_file_config: str | None = None):
+    """(img2img pipeline, family) from a hub id, folder or single file; refuses what cannot do img2img."""
+    if weights.kind == "file":
+        family = "sdxl" if _single_file_is_xl(weights.location) else "sd"
+        load = _PIPELINES[family][0].from_single_file
+        pipe = load(weights.location, config=single_file_config, **{_DTYPE_ARG: dtype}, **_LOAD_ARGS[family])
+        return pipe, family
+    class_name = DiffusionPipeline.load_config(weights.location).get("_class_name", "?")
+    family = _FAMILY_OF.get(class_name)
+    if family is None:
+        raise _problem(f"model '{weights.name}' is a {class_name}, which ride cannot use for img2img",
+                       "use a Stable Diffusion 1.x/2.x, SDXL, Turbo or LCM checkpoint")
+    load = _PIPELINES[family][0].from_pretrained
+    return load(weights.location, **{_DTYPE_ARG: dtype}, **_LOAD_ARGS[family]), family
+
+
+def _single_file_is_xl(path: str) -> bool:
+    """SDXL files hold a second text encoder (a .safetensors header is cheap to read; SDXL .ckpt is rare)."""
+    if not path.endswith(".safetensors"):
+        return False
+    from safetensors import safe_open
+
+    with safe_open(path, framework="pt") as checkpoint:
+        return any(k.startswith("conditioner.embedders.1.") for k in checkpoint.keys())
+
+
+def revision(weights: Weights, filename: str) -> str:
+    """The hub commit; for a folder or file, a digest of file names, sizes and mtimes (nothing is read)."""
+    if weights.kind == "hub":
+        return _hub_commit(weights.name, filename, fetch=True) or "unknown"
+    root = Path(weights.location)
+    files = [root] if root.is_file() else sorted(
+        p for p in root.rglob("*") if p.is_file() and ".cache" not in p.relative_to(root).parts)
+    digest = hashlib.sha256()
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root.parent)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return "files:" + digest.hexdigest()[:16]
+
+
+def _hub_commit(repo: str, filename: str, fetch: bool = False) -> str | None:
+    """The commit of a cached hub file; with `fetch`, online, that small file is fetched first (the load needs
+    it anyway), so a first render keys its frames on the same commit as every later one."""
+    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(repo, filename)
+        if not isinstance(found, str) and fetch and not constants.HF_HUB_OFFLINE:
+            found = hf_hub_download(repo, filename)
+    except Exception:  # not a repo id, no network...: prepare() reports what matters
+        return None
+    if not isinstance(found, str):
+        return None
+    parts = Path(found).parts
+    return parts[parts.index("snapshots") + 1] if "snapshots" in parts else "unknown"
+
+
+def _choose_device(requested: str | None) -> torch.device:
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if requested in (None, "", "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
+    try:
+        device = torch.device(requested)
+    except RuntimeError:
+        raise _problem(f"unknown device '{requested}'", "use cuda, cuda:1, mps or cpu") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise _problem(f"device '{requested}' asked for, but torch {torch.__version__} sees no CUDA GPU",
+                       "install the CUDA build of torch for your GPU (docs/engines.md, 'Install'), check "
+                       "nvidia-smi, or render on the cpu (slow)")
+    if device.type == "mps" and not mps:
+        raise _problem("device 'mps' asked for, but Apple's Metal backend is not available",
+                       "use Apple silicon with macOS 12.3+ and a recent torch, or render on the cpu")
+    if device.type not in ("cuda", "mps", "cpu"):
+        raise _problem(f"unsupported device '{requested}'", "use cuda, mps or cpu")
+    return device
+
+
+def _choose_dtype(device: torch.device, requested: str | None) -> torch.dtype:
+    if requested and requested not in ("float16", "bfloat16", "float32"):
+        raise _problem(f"unknown dtype '{requested}'", "use float16, bfloat16 or float32")
+    if requested:
+        return getattr(torch, requested)
+    return torch.float16 if device.type in ("cuda", "mps") else torch.float32
+
+
+@contextmanager
+def _quiet():
+    """diffusers warns on every call of SDXL's VAE upcast (ModelMixin.to): it would flood the progress."""
+    logger = logging.getLogger("diffusers.models.modeling_utils")
+    was, logger.disabled = logger.disabled, True  # cheap, unlike set_verbosity, which clears logging's caches
+    try:
+        yield
+    finally:
+        logger.disabled = was
+
+
+def _out_of_memory(error: RuntimeError) -> bool:
+    """torch.OutOfMemoryError is a RuntimeError; MPS raises a plain one with the same words."""
+    return "out of memory" in str(error).lower()
+
+
+def _name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _blank_image():
+    from PIL import Image
+
+    return Image.new("RGB", (224, 224))
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip() or type(error).__name__).splitlines()[0]
