@@ -41,12 +41,13 @@ def load_plan(request: RenderRequest, random_seed: int | None = None) -> Plan:
     return load(request.script, random_seed=random_seed, overrides=request.overrides())
 
 
-def output_path(plan: Plan, request: RenderRequest) -> Path | None:
+def output_path(plan: Plan, request: RenderRequest) -> str | None:
+    """Where the video goes. A string, not a Path: `frames/` must keep its slash (a PNG folder)."""
     if not request.write_video:
         return None
     if request.output is not None:
-        return Path(request.output)
-    return Path(plan.settings.base_dir) / plan.settings.output
+        return str(request.output)
+    return str(Path(plan.settings.base_dir) / plan.settings.output) + ("/" if plan.settings.output.endswith("/") else "")
 
 
 def frame_store(plan: Plan, request: RenderRequest, engine: Engine) -> FrameStore | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,7 @@ class RenderResult:
     seconds: float
     seam: float | None
     output: Path | None
+    warnings: list[str] = field(default_factory=list)  # from the video writer (e.g. audio ignored for a gif)
 
 
 class RenderCancelled(Exception):
@@ -195,7 +196,8 @@ def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: Fram
                 writer.abort()  # the earlier output stays as it was
             raise
         written = writer.close() if writer is not None else None
-    return RenderResult(stop, resume, stop - resume, time.perf_counter() - began, seam.score(), written)
+    warnings = list(writer.warnings) if writer is not None else []
+    return RenderResult(stop, resume, stop - resume, time.perf_counter() - began, seam.score(), written, warnings)
 
 
 def _show(writer, seam: _Seam, image: np.ndarray) -> None:

@@ -55,6 +55,8 @@ def summary(plan: Plan, result: RenderResult) -> str:
     line = ", ".join(parts)
     if plan.settings.loop == "close" and result.seam is not None:
         line += f"\nseam score {result.seam:.2f} (last frame -> first vs. a typical cut; about 1 is seamless)"
+    for warning in result.warnings:
+        line += f"\nwarning: {warning}"
     if result.output is not None:
         line += f"\nwrote {result.output}"
     return line
