@@ -135,7 +135,7 @@ class _Compiler:
             self.error(f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
             return
         if isinstance(st, n.Unknown):
-            hint = did_you_mean(st.name, CAMERA_SETTINGS + TOP_LEVEL_SETTINGS + TRACKABLE)
+            hint = did_you_mean(st.name, CAMERA_SETTINGS if in_camera else CAMERA_SETTINGS + TOP_LEVEL_SETTINGS)
             self.error(f"unknown setting '{st.name}'", st.span, hint)
             return
         if isinstance(st, n.Let):
@@ -242,6 +242,9 @@ class _Compiler:
         columns = {name: self.numeric(spec, env, clock, length) for name, spec in NUMERIC.items()}
         loop_blend = self.loop_blend(clock, length)
         columns["loop_blend"] = loop_blend
+        # Closing a loop: what the anchor restores, the engine must not repaint away.
+        columns["strength"] = columns["strength"] * (1.0 - loop_blend)
+        columns["noise"] = columns["noise"] * (1.0 - loop_blend)
         columns["seed"] = self.seeds(env, clock, length, loop_blend)
         settings = self.settings(fps, bpm, width, height, length)
         if self.problems or not keys:

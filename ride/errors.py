@@ -70,7 +70,7 @@ class RideRenderError(RideError):
 def format_problem(problem: Problem, source: str = "") -> str:
     """`path:line:col: error: message`, the source line, a caret under the span, a hint."""
     span = problem.span
-    where = problem.path or "<script>"
+    where = problem.path or "ride"  # a problem with no file is the command line's
     if span.line > 0:
         where += f":{span.line}:{span.col}"
     out = [f"{where}: error: {problem.message}"]
@@ -78,7 +78,8 @@ def format_problem(problem: Problem, source: str = "") -> str:
     if 0 < span.line <= len(lines):
         text = lines[span.line - 1].expandtabs(1)
         start = span.col - 1
-        width = span.end_col - span.col if span.end_line == span.line else len(text) - start
+        # a span running over several lines is underlined to the end of its first line's code
+        width = span.end_col - span.col if span.end_line == span.line else len(text.split("#")[0].rstrip()) - start
         width = max(1, min(width, max(1, len(text) - start)))
         text, start, width = _window(text, start, width)
         out.append(f"  {span.line:>4} | {text}")

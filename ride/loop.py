@@ -97,8 +97,12 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
         if d == 0:
             loop.set_first(image)
         for k in range(max(previous + 1 if previous is not None else 0, start), d):
-            yield k, _keep(store, keys[k], in_between(previous_image, image, plan, previous, k, d))
-        yield d, _keep(store, keys[d], image)
+            between = _keep(store, keys[k], in_between(previous_image, image, plan, previous, k, d))
+            if k < stop:  # a segment may run past `stop`: its frames are kept, not shown
+                yield k, between
+        _keep(store, keys[d], image)
+        if d < stop:
+            yield d, image
         previous, previous_image = d, image
         if d >= stop - 1:
             return

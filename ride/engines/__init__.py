@@ -1,7 +1,7 @@
 """Engines turn (init image, frame parameters, conditioning) into an image.
 
 Everything else (warping, colour matching, noise, loop blending, cadence) lives in
-ride/render.py, once, for every engine. An engine implements this small protocol:
+ride/loop.py, once, for every engine. An engine implements this small protocol:
 
     name: str
     identity() -> dict[str, str]      what the frame cache keys on (model, revision, dtype...)
