@@ -17,6 +17,7 @@ from PIL import Image
 
 RENDER_VERSION = "ride-render-1"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"
+STALE_TEMPORARY = 600  # seconds: a younger .tmp may belong to a render still writing it
 
 
 def identity_digest(identity: dict[str, str]) -> str:
@@ -59,8 +60,12 @@ class FrameStore:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        Image.fromarray(image).save(temporary, format="PNG", compress_level=1)
-        os.replace(temporary, path)
+        try:
+            Image.fromarray(image).save(temporary, format="PNG", compress_level=1)
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)  # a full disk or Ctrl-C leaves no debris
+            raise
 
     def first_missing(self, keys: list[str]) -> int:
         """Length of the longest prefix of `keys` already stored."""
@@ -104,5 +109,6 @@ def prune(folder: str | Path, keep: set[str] | None = None, max_bytes: int | Non
             f.unlink()
             removed += 1
     for temporary in folder.rglob("*.tmp"):  # left by a killed render
-        temporary.unlink()
+        if now - temporary.stat().st_mtime > STALE_TEMPORARY:
+            temporary.unlink(missing_ok=True)
     return removed

@@ -19,11 +19,21 @@ import numpy as np
 from PIL import Image
 
 from .cache import FrameStore
+from .cache_writer import BackgroundWriter
 from .camera import warp_by
 from .color import ColorReference
 from .engines import Engine
 from .errors import RideRenderError
-from .feedback import add_noise, blend, in_between, loop_anchor, mean_difference, motion, seam_score
+from .feedback import (
+    NoiseField,
+    add_noise,
+    blend,
+    in_between,
+    loop_anchor,
+    mean_difference,
+    motion,
+    seam_score,
+)
 from .plan import Plan
 
 FrameCallback = Callable[["FrameEvent"], None]
@@ -65,6 +75,10 @@ class _Loop:
     first: np.ndarray | None = None
     reference: ColorReference | None = None
     prepared: bool = False
+    noise: NoiseField | None = None
+
+    def __post_init__(self):
+        self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
 
     def generate(self, index: int, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
@@ -82,9 +96,13 @@ class _Loop:
 
 
 def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start: int, stop: int,
-                    should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Render frames start..stop-1 (frames before `start` are read from the store), in order."""
+                    should_stop: Callable[[], bool] | None = None,
+                    keep: Callable[[str, np.ndarray], None] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Render frames start..stop-1 (frames before `start` are read from the store), in order.
+    Each new frame goes to `keep` (default: the store's put)."""
     loop = _Loop(plan, engine, store, should_stop)
+    if keep is None:
+        keep = store.put if store is not None else _discard
     keys = plan.keys()
     diffused = [int(i) for i in np.flatnonzero(plan.diffuse)]
     previous, previous_image = None, None
@@ -97,10 +115,11 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
         if d == 0:
             loop.set_first(image)
         for k in range(max(previous + 1 if previous is not None else 0, start), d):
-            between = _keep(store, keys[k], in_between(previous_image, image, plan, previous, k, d))
+            between = in_between(previous_image, image, plan, previous, k, d)
+            keep(keys[k], between)
             if k < stop:  # a segment may run past `stop`: its frames are kept, not shown
                 yield k, between
-        _keep(store, keys[d], image)
+        keep(keys[d], image)
         if d < stop:
             yield d, image
         previous, previous_image = d, image
@@ -123,7 +142,7 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     if loop.reference is not None:
         image = loop.reference.match(image)
     # 3. fresh noise for the engine to turn into detail
-    image = add_noise(image, frame)
+    image = add_noise(image, frame, loop.noise)
     # 4. loop closure: pull toward frame 0, as this frame must look to flow into it
     if frame.loop_blend > 0:
         image = blend(image, loop_anchor(loop.first, plan, index), frame.loop_blend)
@@ -131,10 +150,8 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     return loop.generate(index, image)
 
 
-def _keep(store: FrameStore | None, key: str, image: np.ndarray) -> np.ndarray:
-    if store is not None:
-        store.put(key, image)
-    return image
+def _discard(key: str, image: np.ndarray) -> None:
+    pass
 
 
 def _stored(store: FrameStore | None, keys: list[str], index: int) -> np.ndarray:
@@ -185,20 +202,29 @@ def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: Fram
     with tempfile.TemporaryDirectory(prefix="ride-frames-") as scratch:
         if store is None and not streaming:
             store = FrameStore(scratch, engine.identity())
+        background = BackgroundWriter(store) if store is not None else None
         writer = _open_writer(plan, output, audio)
         try:
-            for index, image in feedback_frames(plan, engine, store, resume, stop, should_stop):
+            keep = background.put if background is not None else None
+            for index, image in feedback_frames(plan, engine, store, resume, stop, should_stop, keep):
                 if on_frame is not None:
                     on_frame(FrameEvent(index, stop, False, image))
                 if streaming and index >= start:
                     _show(writer, seam, image)
+            if background is not None:
+                background.flush()
             if not streaming:
                 for index in order:
+                    if should_stop is not None and should_stop():
+                        raise RenderCancelled()
                     _show(writer, seam, _stored(store, keys, index))
         except BaseException:
             if writer is not None:
                 writer.abort()  # the earlier output stays as it was
             raise
+        finally:
+            if background is not None:
+                background.close()  # frames made before a crash or Ctrl-C still reach the store
         written = writer.close() if writer is not None else None
     warnings = list(writer.warnings) if writer is not None else []
     return RenderResult(stop, resume, stop - resume, time.perf_counter() - began, seam.score(), written, warnings)
