@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-RENDER_VERSION = "ride-render-1"  # bump when the feedback steps change pixels
+RENDER_VERSION = "ride-render-2"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"
 STALE_TEMPORARY = 600  # seconds: a younger .tmp may belong to a render still writing it
 

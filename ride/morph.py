@@ -8,13 +8,16 @@ which builds the frame's embedding. Works on numpy arrays of any shape.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
-from .plan import Conditioning, Mix, Source
+from .plan import Conditioning, Mix, Source, Weighted
 
 # Below this angle two embeddings are treated as parallel and lerped (slerp divides by sin).
 _PARALLEL = 1e-4
+# A mix without prompts conditions on the empty prompt (what diffusers does for no prompt).
+_EMPTY_PROMPT: Mix = (Weighted(Source("prompt", ""), 1.0),)
 
 
 def lerp(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
@@ -63,3 +66,37 @@ def mix_conditioning(cond: Conditioning, encode: Callable[[Source], np.ndarray])
     start = mix(cond.morph.start, encode)
     interpolate = slerp if cond.morph.method == "slerp" else lerp
     return interpolate(start, target, cond.morph.position)
+
+
+# -- prompts and images apart, for an engine that conditions on them in different spaces ------------
+
+
+def _part(mix: Mix, kind: str) -> tuple[Mix, float]:
+    """The sources of one kind, weights renormalised among themselves, and their share of the mix."""
+    chosen = [w for w in mix if w.source.kind == kind]
+    share = sum(w.weight for w in chosen)
+    if share <= 0:
+        return (), 0.0
+    return tuple(Weighted(w.source, w.weight / share) for w in chosen), share
+
+
+def prompt_conditioning(cond: Conditioning) -> Conditioning:
+    """The frame's prompts alone; a side without prompts is the empty prompt."""
+    target = _part(cond.sources, "prompt")[0] or _EMPTY_PROMPT
+    if cond.morph is None:
+        return Conditioning(target)
+    start = _part(cond.morph.start, "prompt")[0] or _EMPTY_PROMPT
+    return Conditioning(target, replace(cond.morph, start=start))
+
+
+def image_conditioning(cond: Conditioning) -> tuple[Conditioning | None, float]:
+    """The frame's images alone (None without any) and their share of the weights, morphed linearly."""
+    target, share = _part(cond.sources, "image")
+    if cond.morph is None:
+        return (Conditioning(target) if target else None), share
+    start, start_share = _part(cond.morph.start, "image")
+    position = cond.morph.position
+    if not (start or target):
+        return None, 0.0
+    share = (1 - position) * start_share + position * share
+    return Conditioning(target or start, replace(cond.morph, start=start or target)), share

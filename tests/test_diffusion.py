@@ -20,15 +20,10 @@ import tiny_sd as T  # noqa: E402
 # Tiny models on a shared 2-core machine: thread hand-offs cost ten times the arithmetic.
 torch.set_num_threads(1)
 
-from ride.engines.diffusion import (  # noqa: E402
-    SCHEDULERS,
-    DiffusersEngine,
-    image_conditioning,
-    img2img_steps,
-    prompt_conditioning,
-)
+from ride.engines.checkpoints import SCHEDULERS, img2img_steps  # noqa: E402
+from ride.engines.diffusion import DiffusersEngine  # noqa: E402
 from ride.errors import RideRenderError  # noqa: E402
-from ride.morph import lerp, slerp  # noqa: E402
+from ride.morph import image_conditioning, lerp, prompt_conditioning, slerp  # noqa: E402
 from ride.plan import Adapter  # noqa: E402
 
 ADAPTER = Adapter("ip", T.IP_WEIGHTS)

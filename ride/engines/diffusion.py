@@ -24,11 +24,9 @@ Decisions a user sees (docs/engines.md says the same):
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import diffusers
@@ -43,9 +41,25 @@ from diffusers import (
 )
 from diffusers.models.embeddings import ImageProjection
 
-from ..errors import Problem, RideRenderError, did_you_mean
-from ..morph import mix_conditioning
-from ..plan import Adapter, Conditioning, FramePlan, Mix, Plan, Source, Weighted
+from ..errors import Problem, RideRenderError
+from ..morph import image_conditioning, mix_conditioning, prompt_conditioning
+from ..plan import Adapter, Conditioning, FramePlan, Mix, Plan
+from .checkpoints import (
+    ADAPTER_FORM,
+    LOAD_ARGS,
+    MODEL_HINT,
+    SCHEDULERS,
+    Weights,
+    image_file,
+    img2img_steps,
+    locate,
+    model_revision,
+    pipeline_family,
+    require_cached,
+    scheduler_name,
+    setup_error,
+    token_windows,
+)
 
 try:  # newer diffusers renamed `torch_dtype` to `dtype` (the old name only warns there, the new fails before)
     from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
@@ -54,44 +68,10 @@ try:  # newer diffusers renamed `torch_dtype` to `dtype` (the old name only warn
 except ImportError:
     _DTYPE_ARG = "torch_dtype"
 
-# name -> (diffusers class, overrides of the model's own scheduler config)
-SCHEDULERS = {
-    "euler": ("EulerDiscreteScheduler", {}), "euler_a": ("EulerAncestralDiscreteScheduler", {}),
-    "heun": ("HeunDiscreteScheduler", {}), "dpm++": ("DPMSolverMultistepScheduler", {}),
-    "dpm++_karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
-    "dpm++_sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
-    "dpm2": ("KDPM2DiscreteScheduler", {}), "dpm2_a": ("KDPM2AncestralDiscreteScheduler", {}),
-    "ddim": ("DDIMScheduler", {}), "ddpm": ("DDPMScheduler", {}), "deis": ("DEISMultistepScheduler", {}),
-    "unipc": ("UniPCMultistepScheduler", {}), "lms": ("LMSDiscreteScheduler", {}),
-    "pndm": ("PNDMScheduler", {"skip_prk_steps": True}),  # as SD ships it: PRK steps break img2img
-    "lcm": ("LCMScheduler", {}), "tcd": ("TCDScheduler", {}),
-}
-_ALIASES = {"euler_ancestral": "euler_a", "dpm++_2m": "dpm++", "dpm++_2m_karras": "dpm++_karras",
-            "dpmsolver": "dpm++", "k_euler": "euler", "k_euler_a": "euler_a", "k_lms": "lms"}
 
-# model_index.json class -> family; a family is (img2img class, txt2img class) over one set of weights.
-_FAMILY_OF = {"StableDiffusionPipeline": "sd", "StableDiffusionImg2ImgPipeline": "sd",
-              "LatentConsistencyModelPipeline": "sd", "LatentConsistencyModelImg2ImgPipeline": "sd",
-              "StableDiffusionXLPipeline": "sdxl", "StableDiffusionXLImg2ImgPipeline": "sdxl"}
+# a family is (img2img class, txt2img class) over one set of weights (checkpoints.pipeline_family)
 _PIPELINES = {"sd": (StableDiffusionImg2ImgPipeline, StableDiffusionPipeline),
               "sdxl": (StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline)}
-# Video repaints every frame: a safety checker would black frames out and a watermark would add noise.
-_LOAD_ARGS = {"sd": {"safety_checker": None, "requires_safety_checker": False},
-              "sdxl": {"add_watermarker": False}}
-_EMPTY_PROMPT: Mix = (Weighted(Source("prompt", ""), 1.0),)
-ADAPTER_FORM = 'adapter "h94/IP-Adapter" "ip-adapter_sd15.safetensors"'
-_MODEL_HINT = "a model is a hub id, a local diffusers folder or a .safetensors/.ckpt file"
-
-
-def _problem(message: str, hint: str = "") -> RideRenderError:
-    return RideRenderError(Problem(message, hint=hint))
-
-
-@dataclass(frozen=True)
-class Weights:
-    name: str  # as the user wrote it
-    kind: str  # "hub" | "folder" | "file"
-    location: str  # the hub id or an absolute path
 
 
 @dataclass(frozen=True)
@@ -135,17 +115,11 @@ class DiffusersEngine:
                 device, dtype = device.type, _name(_choose_dtype(device, self.dtype))
             except RideRenderError:  # prepare() will say what is wrong
                 device, dtype = str(self.device), str(self.dtype)
-            self._identity = {"engine": self.name, "model": self.model or "", "revision": self._revision(),
+            self._identity = {"engine": self.name, "model": self.model or "",
+                              "revision": model_revision(self.model, self._base_dir),
                               "dtype": dtype, "device": device, "scheduler": self.scheduler or "",
                               "diffusers": diffusers.__version__}
         return self._identity
-
-    def _revision(self) -> str:
-        try:
-            weights = locate(self.model, self._base_dir, "model") if self.model else None
-            return revision(weights, "model_index.json") if weights else ""
-        except RideRenderError:  # no such path: prepare() will say so
-            return "missing"
 
     def prepare(self, plan: Plan) -> None:
         try:
@@ -194,18 +168,20 @@ class DiffusersEngine:
         s = plan.settings
         self._script, self._base_dir, self._size = s.script, Path(s.base_dir), (s.width, s.height)
         if s.width % 8 or s.height % 8:
-            raise _problem(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8", "try 512x512")
+            raise setup_error(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8",
+                              "try 512x512")
         scheduler = scheduler_name(self.scheduler or s.scheduler)
         sources = {src for cond in set(plan.conditioning) for src in cond.all_sources()}
         images = sorted({src.value for src in sources if src.kind == "image"})
         if images and s.adapter is None:
-            raise _problem(f'image keys (image "{images[0]}") need an IP-Adapter, and the script names none',
-                           f"add `{ADAPTER_FORM}` to the script (SDXL: "
-                           '`adapter "h94/IP-Adapter" "ip-adapter_sdxl.safetensors" "sdxl_models"`)')
+            raise setup_error(f'image keys (image "{images[0]}") need an IP-Adapter, '
+                              "and the script names none",
+                              f"add `{ADAPTER_FORM}` to the script (SDXL: "
+                              '`adapter "h94/IP-Adapter" "ip-adapter_sdxl.safetensors" "sdxl_models"`)')
         device = _choose_device(self.device)
         dtype = _choose_dtype(device, self.dtype)
         if not (self.model or s.model):
-            raise _problem("the diffusers engine needs a model", f'add `model "..."`; {_MODEL_HINT}')
+            raise setup_error("the diffusers engine needs a model", f'add `model "..."`; {MODEL_HINT}')
         weights = locate(self.model or s.model, self._base_dir, "model")
         key = (weights, device, dtype, self.single_file_config)
         if key != self._model_key:
@@ -223,19 +199,21 @@ class DiffusersEngine:
         self._texts.clear()
         self._images.clear()
         self._device, self._dtype = device, dtype
-        _require_cached(weights, "model_index.json", "a local folder or .safetensors file")
+        require_cached(weights, "model_index.json", "a local folder or .safetensors file")
         try:
             pipe, self._family = load_img2img(weights, dtype, self.single_file_config)
         except RideRenderError:
             raise
         except Exception as error:  # a bad checkpoint, a network failure, a missing config...
-            raise _problem(f"could not load model '{weights.name}': {_first_line(error)}",
-                           f"{_MODEL_HINT}; a single file also needs its architecture's config files, "
-                           "fetched from the hub once (or a matching diffusers folder: single_file_config)",
-                           ) from error
+            raise setup_error(f"could not load model '{weights.name}': {_first_line(error)}",
+                              f"{MODEL_HINT}; a single file also needs its architecture's config files, "
+                              "fetched from the hub once "
+                              "(or a matching diffusers folder: single_file_config)",
+                              ) from error
         if pipe.unet.config.in_channels != 4:
-            raise _problem(f"model '{weights.name}' is an inpainting or instruct model, not img2img-capable",
-                           "use a text-to-image checkpoint (SD 1.x/2.x, SDXL, Turbo, LCM)")
+            raise setup_error(f"model '{weights.name}' is an inpainting or instruct model, "
+                              "not img2img-capable",
+                              "use a text-to-image checkpoint (SD 1.x/2.x, SDXL, Turbo, LCM)")
         pipe.set_progress_bar_config(disable=True)
         self._img2img, self._base_scheduler = pipe, pipe.scheduler
         self._place()
@@ -261,8 +239,8 @@ class DiffusersEngine:
             try:
                 scheduler = getattr(diffusers, class_name).from_config(scheduler.config, **overrides)
             except ImportError as error:  # LMS needs scipy
-                raise _problem(f"scheduler '{name}' needs a missing package: {_first_line(error)}",
-                               "pip install scipy, or choose another scheduler") from None
+                raise setup_error(f"scheduler '{name}' needs a missing package: {_first_line(error)}",
+                                  "pip install scipy, or choose another scheduler") from None
         self._img2img.scheduler = scheduler
         self._txt2img, self._scheduler_name = None, name
 
@@ -278,15 +256,17 @@ class DiffusersEngine:
             return self._place()
         weights = locate(adapter.repo, self._base_dir, "IP-Adapter")
         weight_file = f"{adapter.subfolder}/{adapter.weight_name}".lstrip("/")
-        _require_cached(weights, weight_file, f"a local folder; the script form is `{ADAPTER_FORM}`")
+        require_cached(weights, weight_file, f"a local folder; the script form is `{ADAPTER_FORM}`")
         if self.attention_slicing:
             pipe.disable_attention_slicing()  # IP-Adapter cannot wrap sliced attention processors
         try:
             pipe.load_ip_adapter(weights.location, adapter.subfolder, adapter.weight_name)
         except Exception as error:
-            raise _problem(f"could not load IP-Adapter '{adapter.repo}' {weight_file}: {_first_line(error)}",
-                           f'the script form is `{ADAPTER_FORM}` ["subfolder", default "models"]; SDXL needs '
-                           'an SDXL adapter ("ip-adapter_sdxl.safetensors" "sdxl_models")') from error
+            raise setup_error(f"could not load IP-Adapter '{adapter.repo}' {weight_file}: "
+                              f"{_first_line(error)}",
+                              f'the script form is `{ADAPTER_FORM}` ["subfolder", default "models"]; '
+                              'SDXL needs an SDXL adapter ("ip-adapter_sdxl.safetensors" "sdxl_models")',
+                              ) from error
         self._adapter = adapter
         self._place()
         _, self._no_image = self._image_embedding(_blank_image())  # the pipeline's own "no image" embedding
@@ -322,17 +302,13 @@ class DiffusersEngine:
     def _encode_image(self, value: str) -> None:
         from PIL import Image, UnidentifiedImageError
 
-        path = self._base_dir / value
-        if not path.is_file():
-            raise _problem(f"image key '{value}': no such file ({path})", "paths are relative to the script")
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)  # an edited image is encoded again
+        path, key = image_file(self._base_dir, value)
         if key not in self._images:
             try:
                 with Image.open(path) as opened:
                     self._images[key] = self._image_embedding(opened.convert("RGB"))[0]
             except (OSError, UnidentifiedImageError) as error:
-                raise _problem(f"image key '{value}': cannot read {path}: {error}") from None
+                raise setup_error(f"image key '{value}': cannot read {path}: {error}") from None
         self._image_keys[value] = key
 
     def _image_embedding(self, picture) -> tuple[np.ndarray, np.ndarray]:
@@ -403,98 +379,11 @@ class DiffusersEngine:
                  "(docs/engines.md, 'Memory'), or close other programs using the GPU"), path=self._script)
 
 
-# -- conditioning: prompts and images apart ---------------------------------------------------
-
-
-def _part(mix: Mix, kind: str) -> tuple[Mix, float]:
-    """The sources of one kind, weights renormalised among themselves, and their share of the mix."""
-    chosen = [w for w in mix if w.source.kind == kind]
-    share = sum(w.weight for w in chosen)
-    if share <= 0:
-        return (), 0.0
-    return tuple(Weighted(w.source, w.weight / share) for w in chosen), share
-
-
-def prompt_conditioning(cond: Conditioning) -> Conditioning:
-    """The frame's prompts alone; a side without prompts is the empty prompt."""
-    target = _part(cond.sources, "prompt")[0] or _EMPTY_PROMPT
-    if cond.morph is None:
-        return Conditioning(target)
-    start = _part(cond.morph.start, "prompt")[0] or _EMPTY_PROMPT
-    return Conditioning(target, replace(cond.morph, start=start))
-
-
-def image_conditioning(cond: Conditioning) -> tuple[Conditioning | None, float]:
-    """The frame's images alone (None without any) and their share of the weights, morphed linearly."""
-    target, share = _part(cond.sources, "image")
-    if cond.morph is None:
-        return (Conditioning(target) if target else None), share
-    start, start_share = _part(cond.morph.start, "image")
-    position = cond.morph.position
-    if not (start or target):
-        return None, 0.0
-    share = (1 - position) * start_share + position * share
-    return Conditioning(target or start, replace(cond.morph, start=start or target)), share
-
-
 def _mixes(cond: Conditioning) -> list[Mix]:
     return [cond.sources] + ([cond.morph.start] if cond.morph else [])
 
 
-def token_windows(tokenizer, text: str) -> list[list[int]]:
-    """Ids in 77-token windows: BOS, up to 75 tokens, EOS, padding (for one window, diffusers' exact row)."""
-    size = min(tokenizer.model_max_length, 77) - 2
-    ids = tokenizer(text, add_special_tokens=False, truncation=False, verbose=False).input_ids
-    chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
-    bos, eos, pad = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id
-    return [[bos, *chunk, eos] + [pad] * (size - len(chunk)) for chunk in chunks]
-
-
-def img2img_steps(steps: int, strength: float) -> int:
-    """The steps to ask for so that img2img's int(steps * strength) is at least 1."""
-    steps = max(1, steps)
-    if int(steps * strength) >= 1:
-        return steps
-    stretched = math.ceil(1 / strength)
-    while int(stretched * strength) < 1:  # float rounding
-        stretched += 1
-    return stretched
-
-
 # -- loading -----------------------------------------------------------------------------------
-
-
-def scheduler_name(name: str | None) -> str | None:
-    """The canonical scheduler name, None for the model's own; an unknown name is an error."""
-    if name is None or name.strip().lower() in ("", "default"):
-        return None
-    key = name.strip().lower().replace("-", "_").replace(" ", "_").replace("dpmpp", "dpm++")
-    key = _ALIASES.get(key, key)
-    if key not in SCHEDULERS:
-        raise _problem(f"unknown scheduler '{name}'", did_you_mean(key, SCHEDULERS))
-    return key
-
-
-def locate(name: str, base_dir: Path, what: str) -> Weights:
-    """A path (from the script's folder, then the working folder) if one exists, else a hub id."""
-    for root in (base_dir, Path.cwd()):
-        path = root / Path(name).expanduser()
-        if path.exists():
-            return Weights(name, "file" if path.is_file() else "folder", str(path.resolve()))
-    suffixes = (".safetensors", ".ckpt", ".pt", ".pth", ".bin")
-    if name.lower().endswith(suffixes) or name.startswith((".", "/", "~")) or name.count("/") > 1:
-        raise _problem(f"{what} '{name}' not found: no such file or folder (from {base_dir})", _MODEL_HINT)
-    return Weights(name, "hub", name)
-
-
-def _require_cached(weights: Weights, filename: str, alternative: str) -> None:
-    from huggingface_hub import constants
-
-    if weights.kind == "hub" and constants.HF_HUB_OFFLINE and _hub_commit(weights.name, filename) is None:
-        raise _problem(f"'{weights.name}' is neither a folder here nor in the local Hugging Face cache, and "
-                       "downloads are off (HF_HUB_OFFLINE)",
-                       f"download it once, with network access (`hf download {weights.name}`), or use "
-                       f"{alternative}")
 
 
 def load_img2img(weights: Weights, dtype: torch.dtype, single_file_config: str | None = None):
@@ -502,15 +391,12 @@ def load_img2img(weights: Weights, dtype: torch.dtype, single_file_config: str |
     if weights.kind == "file":
         family = "sdxl" if _single_file_is_xl(weights.location) else "sd"
         load = _PIPELINES[family][0].from_single_file
-        pipe = load(weights.location, config=single_file_config, **{_DTYPE_ARG: dtype}, **_LOAD_ARGS[family])
+        pipe = load(weights.location, config=single_file_config, **{_DTYPE_ARG: dtype}, **LOAD_ARGS[family])
         return pipe, family
     class_name = DiffusionPipeline.load_config(weights.location).get("_class_name", "?")
-    family = _FAMILY_OF.get(class_name)
-    if family is None:
-        raise _problem(f"model '{weights.name}' is a {class_name}, which ride cannot use for img2img",
-                       "use a Stable Diffusion 1.x/2.x, SDXL, Turbo or LCM checkpoint")
+    family = pipeline_family(weights, class_name)
     load = _PIPELINES[family][0].from_pretrained
-    return load(weights.location, **{_DTYPE_ARG: dtype}, **_LOAD_ARGS[family]), family
+    return load(weights.location, **{_DTYPE_ARG: dtype}, **LOAD_ARGS[family]), family
 
 
 def _single_file_is_xl(path: str) -> bool:
@@ -523,37 +409,6 @@ def _single_file_is_xl(path: str) -> bool:
         return any(k.startswith("conditioner.embedders.1.") for k in checkpoint.keys())
 
 
-def revision(weights: Weights, filename: str) -> str:
-    """The hub commit; for a folder or file, a digest of file names, sizes and mtimes (nothing is read)."""
-    if weights.kind == "hub":
-        return _hub_commit(weights.name, filename, fetch=True) or "unknown"
-    root = Path(weights.location)
-    files = [root] if root.is_file() else sorted(
-        p for p in root.rglob("*") if p.is_file() and ".cache" not in p.relative_to(root).parts)
-    digest = hashlib.sha256()
-    for path in files:
-        stat = path.stat()
-        digest.update(f"{path.relative_to(root.parent)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return "files:" + digest.hexdigest()[:16]
-
-
-def _hub_commit(repo: str, filename: str, fetch: bool = False) -> str | None:
-    """The commit of a cached hub file; with `fetch`, online, that small file is fetched first (the load needs
-    it anyway), so a first render keys its frames on the same commit as every later one."""
-    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
-
-    try:
-        found = try_to_load_from_cache(repo, filename)
-        if not isinstance(found, str) and fetch and not constants.HF_HUB_OFFLINE:
-            found = hf_hub_download(repo, filename)
-    except Exception:  # not a repo id, no network...: prepare() reports what matters
-        return None
-    if not isinstance(found, str):
-        return None
-    parts = Path(found).parts
-    return parts[parts.index("snapshots") + 1] if "snapshots" in parts else "unknown"
-
-
 def _choose_device(requested: str | None) -> torch.device:
     mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     if requested in (None, "", "auto"):
@@ -561,22 +416,22 @@ def _choose_device(requested: str | None) -> torch.device:
     try:
         device = torch.device(requested)
     except RuntimeError:
-        raise _problem(f"unknown device '{requested}'", "use cuda, cuda:1, mps or cpu") from None
+        raise setup_error(f"unknown device '{requested}'", "use cuda, cuda:1, mps or cpu") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise _problem(f"device '{requested}' asked for, but torch {torch.__version__} sees no CUDA GPU",
-                       "install the CUDA build of torch for your GPU (docs/engines.md, 'Install'), check "
-                       "nvidia-smi, or render on the cpu (slow)")
+        raise setup_error(f"device '{requested}' asked for, but torch {torch.__version__} sees no CUDA GPU",
+                          "install the CUDA build of torch for your GPU (docs/engines.md, 'Install'), check "
+                          "nvidia-smi, or render on the cpu (slow)")
     if device.type == "mps" and not mps:
-        raise _problem("device 'mps' asked for, but Apple's Metal backend is not available",
-                       "use Apple silicon with macOS 12.3+ and a recent torch, or render on the cpu")
+        raise setup_error("device 'mps' asked for, but Apple's Metal backend is not available",
+                          "use Apple silicon with macOS 12.3+ and a recent torch, or render on the cpu")
     if device.type not in ("cuda", "mps", "cpu"):
-        raise _problem(f"unsupported device '{requested}'", "use cuda, mps or cpu")
+        raise setup_error(f"unsupported device '{requested}'", "use cuda, mps or cpu")
     return device
 
 
 def _choose_dtype(device: torch.device, requested: str | None) -> torch.dtype:
     if requested and requested not in ("float16", "bfloat16", "float32"):
-        raise _problem(f"unknown dtype '{requested}'", "use float16, bfloat16 or float32")
+        raise setup_error(f"unknown dtype '{requested}'", "use float16, bfloat16 or float32")
     if requested:
         return getattr(torch, requested)
     return torch.float16 if device.type in ("cuda", "mps") else torch.float32

@@ -1,0 +1,161 @@
+"""What the diffusers engine decides without torch: which weights a name means (a folder, a file or a hub
+id), their revision (part of the frame cache's key) and family, the scheduler a name means, which file an
+image key means, how a prompt is cut into 77-token windows and how many steps img2img is asked for. Kept
+apart so that these rules read, and test, without loading a model; ride/engines/diffusion.py owns torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Problem, RideRenderError, did_you_mean
+
+# name -> (diffusers class, overrides of the model's own scheduler config)
+SCHEDULERS = {
+    "euler": ("EulerDiscreteScheduler", {}), "euler_a": ("EulerAncestralDiscreteScheduler", {}),
+    "heun": ("HeunDiscreteScheduler", {}), "dpm++": ("DPMSolverMultistepScheduler", {}),
+    "dpm++_karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
+    "dpm++_sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
+    "dpm2": ("KDPM2DiscreteScheduler", {}), "dpm2_a": ("KDPM2AncestralDiscreteScheduler", {}),
+    "ddim": ("DDIMScheduler", {}), "ddpm": ("DDPMScheduler", {}), "deis": ("DEISMultistepScheduler", {}),
+    "unipc": ("UniPCMultistepScheduler", {}), "lms": ("LMSDiscreteScheduler", {}),
+    "pndm": ("PNDMScheduler", {"skip_prk_steps": True}),  # as SD ships it: PRK steps break img2img
+    "lcm": ("LCMScheduler", {}), "tcd": ("TCDScheduler", {}),
+}
+_ALIASES = {"euler_ancestral": "euler_a", "dpm++_2m": "dpm++", "dpm++_2m_karras": "dpm++_karras",
+            "dpmsolver": "dpm++", "k_euler": "euler", "k_euler_a": "euler_a", "k_lms": "lms"}
+MODEL_HINT = "a model is a hub id, a local diffusers folder or a .safetensors/.ckpt file"
+ADAPTER_FORM = 'adapter "h94/IP-Adapter" "ip-adapter_sd15.safetensors"'
+# model_index.json class -> family; a family is one set of weights that img2img and txt2img share.
+_FAMILY_OF = {"StableDiffusionPipeline": "sd", "StableDiffusionImg2ImgPipeline": "sd",
+              "LatentConsistencyModelPipeline": "sd", "LatentConsistencyModelImg2ImgPipeline": "sd",
+              "StableDiffusionXLPipeline": "sdxl", "StableDiffusionXLImg2ImgPipeline": "sdxl"}
+# Video repaints every frame: a safety checker would black frames out and a watermark would add noise.
+LOAD_ARGS = {"sd": {"safety_checker": None, "requires_safety_checker": False},
+             "sdxl": {"add_watermarker": False}}
+
+
+def setup_error(message: str, hint: str = "") -> RideRenderError:
+    """A problem found in prepare(), before frame 0, with a hint at the fix."""
+    return RideRenderError(Problem(message, hint=hint))
+
+
+@dataclass(frozen=True)
+class Weights:
+    name: str  # as the user wrote it
+    kind: str  # "hub" | "folder" | "file"
+    location: str  # the hub id or an absolute path
+
+
+def scheduler_name(name: str | None) -> str | None:
+    """The canonical scheduler name, None for the model's own; an unknown name is an error."""
+    if name is None or name.strip().lower() in ("", "default"):
+        return None
+    key = name.strip().lower().replace("-", "_").replace(" ", "_").replace("dpmpp", "dpm++")
+    key = _ALIASES.get(key, key)
+    if key not in SCHEDULERS:
+        raise setup_error(f"unknown scheduler '{name}'", did_you_mean(key, SCHEDULERS))
+    return key
+
+
+def locate(name: str, base_dir: Path, what: str) -> Weights:
+    """A path (from the script's folder, then the working folder) if one exists, else a hub id."""
+    for root in (base_dir, Path.cwd()):
+        path = root / Path(name).expanduser()
+        if path.exists():
+            return Weights(name, "file" if path.is_file() else "folder", str(path.resolve()))
+    suffixes = (".safetensors", ".ckpt", ".pt", ".pth", ".bin")
+    if name.lower().endswith(suffixes) or name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise setup_error(f"{what} '{name}' not found: no such file or folder (from {base_dir})", MODEL_HINT)
+    return Weights(name, "hub", name)
+
+
+def require_cached(weights: Weights, filename: str, alternative: str) -> None:
+    from huggingface_hub import constants
+
+    if weights.kind == "hub" and constants.HF_HUB_OFFLINE and _hub_commit(weights.name, filename) is None:
+        raise setup_error(f"'{weights.name}' is neither a folder here nor in the local Hugging Face cache, "
+                          "and downloads are off (HF_HUB_OFFLINE)",
+                          f"download it once, with network access (`hf download {weights.name}`), or use "
+                          f"{alternative}")
+
+
+def revision(weights: Weights, filename: str) -> str:
+    """The hub commit; for a folder or file, a digest of file names, sizes and mtimes (nothing is read)."""
+    if weights.kind == "hub":
+        return _hub_commit(weights.name, filename, fetch=True) or "unknown"
+    root = Path(weights.location)
+    files = [root] if root.is_file() else sorted(
+        p for p in root.rglob("*") if p.is_file() and ".cache" not in p.relative_to(root).parts)
+    digest = hashlib.sha256()
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root.parent)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return "files:" + digest.hexdigest()[:16]
+
+
+def _hub_commit(repo: str, filename: str, fetch: bool = False) -> str | None:
+    """The commit of a cached hub file; with `fetch`, online, that small file is fetched first (the load needs
+    it anyway), so a first render keys its frames on the same commit as every later one."""
+    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(repo, filename)
+        if not isinstance(found, str) and fetch and not constants.HF_HUB_OFFLINE:
+            found = hf_hub_download(repo, filename)
+    except Exception:  # not a repo id, no network...: prepare() reports what matters
+        return None
+    if not isinstance(found, str):
+        return None
+    parts = Path(found).parts
+    return parts[parts.index("snapshots") + 1] if "snapshots" in parts else "unknown"
+
+
+def model_revision(model: str | None, base_dir: Path) -> str:
+    """The identity's revision of a model: "" without one, "missing" for a path that is not there."""
+    try:
+        weights = locate(model, base_dir, "model") if model else None
+        return revision(weights, "model_index.json") if weights else ""
+    except RideRenderError:  # no such path: prepare() will say so
+        return "missing"
+
+
+def pipeline_family(weights: Weights, class_name: str) -> str:
+    """The family of a diffusers folder's pipeline class (model_index.json); refuses what cannot img2img."""
+    family = _FAMILY_OF.get(class_name)
+    if family is None:
+        raise setup_error(f"model '{weights.name}' is a {class_name}, which ride cannot use for img2img",
+                          "use a Stable Diffusion 1.x/2.x, SDXL, Turbo or LCM checkpoint")
+    return family
+
+
+def image_file(base_dir: Path, value: str) -> tuple[Path, tuple]:
+    """An image key's file, and the key its encoding is kept under: an edited image is encoded again."""
+    path = base_dir / value
+    if not path.is_file():
+        raise setup_error(f"image key '{value}': no such file ({path})", "paths are relative to the script")
+    stat = path.stat()
+    return path, (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def token_windows(tokenizer, text: str) -> list[list[int]]:
+    """Ids in 77-token windows: BOS, up to 75 tokens, EOS, padding (for one window, diffusers' exact row)."""
+    size = min(tokenizer.model_max_length, 77) - 2
+    ids = tokenizer(text, add_special_tokens=False, truncation=False, verbose=False).input_ids
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
+    bos, eos, pad = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id
+    return [[bos, *chunk, eos] + [pad] * (size - len(chunk)) for chunk in chunks]
+
+
+def img2img_steps(steps: int, strength: float) -> int:
+    """The steps to ask for so that img2img's int(steps * strength) is at least 1."""
+    steps = max(1, steps)
+    if int(steps * strength) >= 1:
+        return steps
+    stretched = math.ceil(1 / strength)
+    while int(stretched * strength) < 1:  # float rounding
+        stretched += 1
+    return stretched
