@@ -70,7 +70,7 @@ def test_leftover_temporary_is_ignored_and_pruned(tmp_path):
     path = store.path(key(2))
     path.parent.mkdir(parents=True)
     leftover = path.with_name(f".{path.name}.12345.tmp")  # what a kill -9 mid-write leaves
-    leftover.write_bytes(b"\x89PNG half a frame")
+    leftover.write_bytes(b"RIDEFRM1 half a frame")
     assert not store.has(key(2)) and store.first_missing([key(1), key(2)]) == 1
     assert store.get(key(2)) is None and store_info(tmp_path).frames == 1
     assert prune(tmp_path) == 0
@@ -84,7 +84,7 @@ def test_leftover_temporary_is_ignored_and_pruned(tmp_path):
 def test_a_corrupt_frame_reads_as_missing(tmp_path):
     store = FrameStore(tmp_path, PREVIEW)
     store.path(key(5)).parent.mkdir(parents=True)
-    store.path(key(5)).write_bytes(b"not a png")
+    store.path(key(5)).write_bytes(b"not a frame")
     assert store.get(key(5)) is None
 
 
@@ -106,7 +106,7 @@ def test_info_counts_frames_and_bytes(tmp_path):
     FrameStore(tmp_path, {"engine": "other"}).put(key(9), image(9))
     info = store_info(tmp_path)
     assert info.frames == 4
-    assert info.bytes == sum(p.stat().st_size for p in tmp_path.rglob("*.png"))
+    assert info.bytes == sum(p.stat().st_size for p in tmp_path.rglob("*.frame"))
 
 
 def test_prune_keeps_the_keep_set(tmp_path):

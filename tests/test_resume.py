@@ -64,7 +64,7 @@ def assert_same_frames(got: list, expected: list) -> None:
 
 
 def stored_count(folder) -> int:
-    return sum(1 for _ in folder.rglob("*.png")) if folder.is_dir() else 0
+    return sum(1 for _ in folder.rglob("*.frame")) if folder.is_dir() else 0
 
 
 def start_and_interrupt(scene, how: signal.Signals, after_frames: int = 4) -> subprocess.Popen:

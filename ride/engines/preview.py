@@ -18,6 +18,7 @@ from collections import OrderedDict
 import numpy as np
 from PIL import Image
 
+from ..camera import warp
 from ..errors import RideRenderError
 from ..morph import mix_conditioning
 from ..plan import FramePlan, Plan, Source
@@ -29,7 +30,11 @@ from .preview_words import FEATURES, encode_image, encode_prompt, read_features
 
 __all__ = ["FEATURES", "VERSION", "PreviewEngine", "encode_image", "encode_prompt", "read_features"]
 
-VERSION = "preview-1"
+VERSION = "preview-2"
+# A painting straight from nothing is crisper than any frame after it, which have been warped and
+# repainted many times: frame 0 is settled by this many such steps, so the first cut (and a closed
+# loop's last one) looks like every other cut.
+SETTLE_STEPS = 8
 
 
 class PreviewEngine:
@@ -71,10 +76,12 @@ class PreviewEngine:
         s = self._plan.settings
         texture = texture_for_seed(self._texture, frame.seed, s.height, s.width)
         target = np.clip(self.target(frame) + texture, 0, 255).astype(np.uint8)
-        if init is None:
-            return target
-        blended = Image.blend(Image.fromarray(init), Image.fromarray(target), min(1.0, frame.strength))
-        return np.array(blended)
+        if init is not None:
+            return _repaint(init, target, frame.strength)
+        image = target
+        for _ in range(SETTLE_STEPS if frame.strength > 0 else 0):
+            image = _repaint(warp(image, frame.camera), target, frame.strength)
+        return image
 
     def target(self, frame: FramePlan) -> np.ndarray:
         """The frame's painting at full size, before texture (uint8 HxWx3)."""
@@ -105,6 +112,11 @@ class PreviewEngine:
         c = _remember(self._canvases, where, lambda: Canvas(*where), 8)
         key = hashlib.sha1(vector.tobytes() + repr(where).encode()).hexdigest()
         return _remember(self._backdrops, key, lambda: (c, *paint_graded(vector, f, image_share, c)), 64)
+
+
+def _repaint(init: np.ndarray, target: np.ndarray, strength: float) -> np.ndarray:
+    """img2img's dynamics, in miniature: `strength` of the way from the init toward the painting."""
+    return np.array(Image.blend(Image.fromarray(init), Image.fromarray(target), min(1.0, strength)))
 
 
 def _remember(cache: OrderedDict, key, make, limit: int):
