@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/diffusers_overhead.py [--frames 48] [--size 64] [--repeats 3] [--threads 1]
 
-Renders a scene (cuts, a slerp morph, feedback: each output is the next init) twice over:
+Renders a scene (cuts, a slerp morph, feedback: each output is the next init) three times over:
+  render  ride's whole render stage, ride.loop.render (still camera, colour match off, no noise,
+          no cache, no video: the steps that would change pixels are off, so frames can be compared);
   engine  DiffusersEngine.prepare(plan), then generate(frame, previous) per frame;
   bare    the same pipeline called with the same arguments: embeddings computed beforehand with
           diffusers' own encode_prompt and ride.morph, a generator seeded per frame, uint8 feedback.
@@ -30,6 +32,7 @@ import torch  # noqa: E402
 from diffusers import StableDiffusionPipeline  # noqa: E402
 
 from ride.engines.diffusion import DiffusersEngine  # noqa: E402
+from ride.loop import render  # noqa: E402
 from ride.morph import lerp, slerp  # noqa: E402
 
 PROMPTS = ["a wide street in a rural town", "a road in the countryside", "a road by the sea"]
@@ -54,6 +57,12 @@ def run_engine(engine: DiffusersEngine, plan) -> list[np.ndarray]:
     for frame in plan.frames():
         image = engine.generate(frame, image)
         frames.append(image)
+    return frames
+
+
+def run_render(engine: DiffusersEngine, plan) -> list[np.ndarray]:
+    frames: list[np.ndarray] = []
+    render(plan, engine, None, on_frame=lambda event: frames.append(event.image))
     return frames
 
 
@@ -102,6 +111,7 @@ def main() -> None:
         T.save_sd(Path(folder) / "sd")
         plan = T.make_plan(scene(options.frames), model="sd", base_dir=folder, size=options.size,
                            steps=4, strength=0.6, guidance=5.0)
+        plan.settings.color_match = "off"
         engine = DiffusersEngine()
         reference = run_engine(engine, plan)  # loads the model, warms torch up
         pipe = engine.pipeline
@@ -110,20 +120,29 @@ def main() -> None:
         arguments = bare_arguments(pipe, plan)
         bare = run_bare(pipe, txt2img, arguments, options.size)
         assert [f.tobytes() for f in bare] == [f.tobytes() for f in reference], "the loops differ"
-        times = {"engine": [], "bare": []}
+        rendered = run_render(engine, plan)
+        # Same inputs, but torch's CPU kernels may round a pixel differently from one call history
+        # to another (seen: 1 level out of 255 on a few frames); anything more is a real difference.
+        drift = max(int(np.abs(a.astype(int) - b).max()) for a, b in zip(rendered, reference))
+        assert drift <= 1, f"ride's render differs from the engine loop by {drift} levels"
+        times = {"render": [], "engine": [], "bare": []}
         for _ in range(options.repeats):
-            for name, work in (("engine", lambda: run_engine(engine, plan)),
+            for name, work in (("render", lambda: run_render(engine, plan)),
+                               ("engine", lambda: run_engine(engine, plan)),
                                ("bare", lambda: run_bare(pipe, txt2img, arguments, options.size))):
                 start = time.perf_counter()
                 work()
                 times[name].append(time.perf_counter() - start)
-    engine_s, bare_s = min(times["engine"]), min(times["bare"])
+    render_s, engine_s, bare_s = min(times["render"]), min(times["engine"]), min(times["bare"])
     n = options.frames
     print(f"{n} frames at {options.size}x{options.size}, {options.threads} thread(s), best of {options.repeats}")
-    print(f"  engine  {engine_s:7.3f} s  ({1000 * engine_s / n:6.1f} ms/frame)")
-    print(f"  bare    {bare_s:7.3f} s  ({1000 * bare_s / n:6.1f} ms/frame)")
-    verdict = "ok" if engine_s / bare_s <= 1.10 else "OVER the 1.10 target"
-    print(f"  ratio   {engine_s / bare_s:7.3f}  (target <= 1.10: {verdict})")
+    print(f"  render  {render_s:7.3f} s  ({1000 * render_s / n:6.1f} ms/frame)  ride.loop.render")
+    print(f"  engine  {engine_s:7.3f} s  ({1000 * engine_s / n:6.1f} ms/frame)  engine.generate alone")
+    print(f"  bare    {bare_s:7.3f} s  ({1000 * bare_s / n:6.1f} ms/frame)  diffusers by hand")
+    print(f"  (largest pixel difference, render vs engine loop: {drift} level(s) of 255)")
+    for name, seconds in (("render", render_s), ("engine", engine_s)):
+        verdict = "ok" if seconds / bare_s <= 1.10 else "OVER the 1.10 target"
+        print(f"  {name} / bare = {seconds / bare_s:.3f}  (target <= 1.10, goal 1.03: {verdict})")
 
 
 if __name__ == "__main__":

@@ -290,7 +290,15 @@ class _Compiler:
         if isinstance(value, n.KeyBlock):
             return self.keyblock(value, env, clock, length)
         compiled = compile_expr(value, set(env), self.problems)
-        return evaluate(compiled, env, length) if compiled else None
+        if compiled is None:
+            return None
+        try:
+            return evaluate(compiled, env, length)
+        except (NotImplementedError, TypeError, ValueError, ArithmeticError) as error:
+            # the allow-list should make this unreachable; if numexpr still refuses, say where
+            self.error(f"this expression cannot be evaluated ({error})", value.span,
+                       "please report this: ride should have caught it at check time")
+            return None
 
     def keyblock(self, block: n.KeyBlock, env: dict, clock: Clock, length: int) -> np.ndarray | None:
         if not block.keys:

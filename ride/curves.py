@@ -51,59 +51,92 @@ def compile_expr(expr: n.Expr, known: set[str], problems: list[Problem]) -> Comp
     before = len(problems)
     names: set[str] = set()
     count = [0]
-    source = _emit(expr, known, problems, names, depth=0, count=count)
+    source, _ = _emit(expr, known, problems, names, depth=0, count=count)
     if count[0] > MAX_NODES:
         problems.append(Problem(f"expression is too long ({count[0]} parts)", expr.span,
                                 f"the limit is {MAX_NODES}; split it with `let`"))
     return Compiled(source, frozenset(names)) if len(problems) == before else None
 
 
-def _emit(expr, known, problems, names, depth, count) -> str:
+# numexpr keeps truth values and numbers apart (`-(t > 2)` and `t & 1` have no opcode), so each
+# piece is emitted with its kind and converted where the other kind is needed.
+_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+
+
+def _number(piece: tuple[str, str]) -> str:
+    source, kind = piece
+    return f"where({source}, 1.0, 0.0)" if kind == "bool" else source
+
+
+def _truth(piece: tuple[str, str]) -> str:
+    source, kind = piece
+    return source if kind == "bool" else f"({source} != 0.0)"
+
+
+def _emit(expr, known, problems, names, depth, count) -> tuple[str, str]:
+    """numexpr source for `expr` and its kind: "num" or "bool"."""
     count[0] += 1
     if depth > MAX_DEPTH:
         if depth == MAX_DEPTH + 1:
             problems.append(Problem("expression is nested too deeply", expr.span,
                                     f"the limit is {MAX_DEPTH} levels; split it with `let`"))
-        return "0"
+        return "0.0", "num"
     emit = lambda e: _emit(e, known, problems, names, depth + 1, count)  # noqa: E731
     if isinstance(expr, n.Num):
         if not np.isfinite(expr.value):
             problems.append(Problem("number is too large", expr.span, "numbers must be finite"))
-        return repr(float(expr.value))
+        return repr(float(expr.value)), "num"
     if isinstance(expr, n.Name):
-        if expr.id in CONSTANTS:
-            return repr(CONSTANTS[expr.id])
-        if expr.id not in known:
-            hint = did_you_mean(expr.id, known | set(CONSTANTS))
-            if expr.id in FUNCTIONS or expr.id in MACROS:
-                hint = f"'{expr.id}' is a function: write {expr.id}(...)"
-            problems.append(Problem(f"unknown name '{expr.id}'", expr.span, hint))
-            return "0"
-        names.add(expr.id)
-        return expr.id
+        return _name(expr, known, problems, names), "num"
     if isinstance(expr, n.Call):
-        args = [emit(a) for a in expr.args]
-        if expr.func in FUNCTIONS:
-            arity, template = FUNCTIONS[expr.func], None
-        elif expr.func in MACROS:
-            arity, template = MACROS[expr.func]
-        else:
-            hint = did_you_mean(expr.func, set(FUNCTIONS) | set(MACROS))
-            if expr.func in known:
-                hint = f"'{expr.func}' is a value, not a function"
-            problems.append(Problem(f"unknown function '{expr.func}'", expr.span, hint))
-            return "0"
-        if len(args) != arity:
-            plural = "s" if arity != 1 else ""
-            problems.append(Problem(f"{expr.func}() takes {arity} argument{plural}, not {len(args)}",
-                                    expr.span, f"write {expr.func}({', '.join('xyz'[:arity])})"))
-            return "0"
-        return template.format(*args) if template else f"{expr.func}({', '.join(args)})"
+        return _call(expr, [emit(a) for a in expr.args], known, problems), "num"
     if isinstance(expr, n.Unary):
-        return f"({expr.op}{emit(expr.operand)})"
+        operand = emit(expr.operand)
+        if expr.op == "~":
+            return f"(~{_truth(operand)})", "bool"
+        return f"({expr.op}{_number(operand)})", "num"
     if isinstance(expr, n.Binary):
-        return f"({emit(expr.left)} {expr.op} {emit(expr.right)})"
+        left, right = emit(expr.left), emit(expr.right)
+        if expr.op in ("&", "|"):
+            return f"({_truth(left)} {expr.op} {_truth(right)})", "bool"
+        kind = "bool" if expr.op in _COMPARISONS else "num"
+        return f"({_number(left)} {expr.op} {_number(right)})", kind
     raise TypeError(f"not an expression: {expr!r}")
+
+
+def _name(expr: n.Name, known, problems, names) -> str:
+    if expr.id in CONSTANTS:
+        return repr(CONSTANTS[expr.id])
+    if expr.id not in known:
+        hint = did_you_mean(expr.id, known | set(CONSTANTS))
+        if expr.id in FUNCTIONS or expr.id in MACROS:
+            hint = f"'{expr.id}' is a function: write {expr.id}(...)"
+        problems.append(Problem(f"unknown name '{expr.id}'", expr.span, hint))
+        return "0.0"
+    names.add(expr.id)
+    return expr.id
+
+
+def _call(expr: n.Call, args: list[tuple[str, str]], known, problems) -> str:
+    if expr.func in FUNCTIONS:
+        arity, template = FUNCTIONS[expr.func], None
+    elif expr.func in MACROS:
+        arity, template = MACROS[expr.func]
+    else:
+        hint = did_you_mean(expr.func, set(FUNCTIONS) | set(MACROS))
+        if expr.func in known:
+            hint = f"'{expr.func}' is a value, not a function"
+        problems.append(Problem(f"unknown function '{expr.func}'", expr.span, hint))
+        return "0.0"
+    if len(args) != arity:
+        plural = "s" if arity != 1 else ""
+        problems.append(Problem(f"{expr.func}() takes {arity} argument{plural}, not {len(args)}",
+                                expr.span, f"write {expr.func}({', '.join('xyz'[:arity])})"))
+        return "0.0"
+    if expr.func == "where":  # a truth value, then two numbers
+        return f"where({_truth(args[0])}, {_number(args[1])}, {_number(args[2])})"
+    sources = [_number(a) for a in args]
+    return template.format(*sources) if template else f"{expr.func}({', '.join(sources)})"
 
 
 def evaluate(compiled: Compiled, env: Mapping[str, np.ndarray | float], length: int) -> np.ndarray:

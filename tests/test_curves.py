@@ -142,3 +142,11 @@ def test_seed_random_is_recorded_and_repeatable():
 def test_cadence_marks_diffused_frames_and_the_tail():
     plan = plan_of("cadence 3", n=8)
     assert list(plan.diffuse) == [True, False, False, True, False, False, True, True]
+
+
+def test_logic_operators_work_on_numbers_and_truth_values():
+    # numexpr has no opcode for `~1.5` or `t & 1` or `-(t > 2)`: found by the fuzz test
+    p = plan_of("guidance 5 + (~t) + (t & 1) - (t > 2) + where(t, 1, 0) + ~(t < 19)", n=21)
+    t = np.arange(21.0)
+    expected = 5 + (t == 0) + (t != 0) - (t > 2) + (t != 0) + (t >= 19)
+    assert np.array_equal(p.columns["guidance"], expected)
