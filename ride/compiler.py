@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import nodes as n
-from .curves import TIME_VARIABLES, CurveKey, compile_expr, ease, evaluate, evaluate_keys
+from .curves import CurveKey, compile_expr, ease, evaluate, evaluate_keys
 from .errors import Problem, RideCompileError, Span, did_you_mean
 from .plan import CAMERA_COLUMNS, Adapter, Plan, Settings
-from .settings_table import (
-    CAMERA_SETTINGS,
-    NUMERIC,
-    TOP_LEVEL_SETTINGS,
-    TRACKABLE,
-    WORD_SETTINGS,
-    NumericSetting,
-)
+from .settings_table import NUMERIC, WORD_SETTINGS, NumericSetting
+from .statements import gather
 from .syntax import parse
 from .timeline import close_loop, conditioning_per_frame, resolve_keys, scene_length
 from .timing import Clock
@@ -71,24 +65,6 @@ def compile_script(script: n.Script, text: str = "", path: str = "<script>",
     return plan
 
 
-@dataclass
-class _Gathered:
-    """Statements by what they set (step 1)."""
-
-    values: dict[str, tuple[object, tuple]] = field(default_factory=dict)  # numeric setting -> (node, values)
-    texts: dict[str, n.TextSetting] = field(default_factory=dict)
-    words: dict[str, n.WordSetting] = field(default_factory=dict)
-    lets: list[n.Let] = field(default_factory=list)
-    size: n.SizeSetting | None = None
-    seed: n.SeedSetting | None = None
-    scheduler: n.SchedulerSetting | None = None
-    loop: n.LoopSetting | None = None
-    adapter: n.AdapterSetting | None = None
-    reverse: bool = False
-    timeline: n.Timeline | None = None
-    seen: dict[str, Span] = field(default_factory=dict)
-
-
 class _Compiler:
     def __init__(self, script: n.Script, path: str, problems: list[Problem], random_seed: int | None,
                  overrides: Overrides):
@@ -98,107 +74,10 @@ class _Compiler:
         self.random_seed = random_seed
         self.base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
         self.path = path
-        self.g = _Gathered()
         self.loop_frames = 0
 
     def error(self, message: str, span: Span, hint: str = "") -> None:
         self.problems.append(Problem(message, span, hint))
-
-    # 1. gather -------------------------------------------------------------------------
-
-    def gather(self) -> None:
-        for statement in self.script.statements:
-            self.gather_statement(statement, in_camera=False)
-
-    def once(self, name: str, span: Span) -> bool:
-        if name in self.g.seen:
-            first = self.g.seen[name]
-            self.error(f"'{name}' is set twice", span, f"it is first set on line {first.line}; keep one")
-            return False
-        self.g.seen[name] = span
-        return True
-
-    def gather_statement(self, st, in_camera: bool) -> None:
-        g = self.g
-        if isinstance(st, n.Camera):
-            if in_camera or not self.once("camera", st.span):
-                return
-            for inner in st.settings:
-                self.gather_statement(inner, in_camera=True)
-            return
-        name = _setting_name(st)
-        if in_camera and name not in CAMERA_SETTINGS and not isinstance(st, n.Unknown):
-            self.error(f"'{name}' is not a camera setting", st.span,
-                       f"camera {{ }} holds {', '.join(CAMERA_SETTINGS)}; move '{name}' outside the block")
-            return
-        if not in_camera and name in CAMERA_SETTINGS:
-            self.error(f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
-            return
-        if isinstance(st, n.Unknown):
-            hint = did_you_mean(st.name, CAMERA_SETTINGS if in_camera else CAMERA_SETTINGS + TOP_LEVEL_SETTINGS)
-            self.error(f"unknown setting '{st.name}'", st.span, hint)
-            return
-        if isinstance(st, n.Let):
-            if st.name in TIME_VARIABLES or st.name in ("pi", "e"):
-                self.error(f"'{st.name}' is a built-in name", st.span, "choose another name for your `let`")
-            elif any(other.name == st.name for other in g.lets):
-                self.error(f"'{st.name}' is defined twice", st.span, "each `let` name is defined once")
-            else:
-                g.lets.append(st)
-            return
-        if isinstance(st, n.Track):
-            self.gather_track(st)
-            return
-        if not self.once(name, st.span):
-            return
-        if isinstance(st, n.ValueSetting):
-            self.gather_values(st)
-        elif isinstance(st, n.TextSetting):
-            g.texts[st.name] = st
-        elif isinstance(st, n.WordSetting):
-            g.words[st.name] = st
-        elif isinstance(st, n.SizeSetting):
-            g.size = st
-        elif isinstance(st, n.SeedSetting):
-            g.seed = st
-        elif isinstance(st, n.SchedulerSetting):
-            g.scheduler = st
-        elif isinstance(st, n.LoopSetting):
-            g.loop = st
-        elif isinstance(st, n.AdapterSetting):
-            g.adapter = st
-        elif isinstance(st, n.ReverseSetting):
-            g.reverse = True
-        elif isinstance(st, n.Timeline):
-            g.timeline = st
-
-    def gather_values(self, st: n.ValueSetting) -> None:
-        if st.name in ("focus", "pan"):
-            if len(st.values) != 2:
-                self.error(f"'{st.name}' takes two values, x then y", st.span,
-                           f"write e.g. `{st.name} {'0.5, 0.6' if st.name == 'focus' else '0, 1.5'}`")
-                return
-            for axis, value in zip(("_x", "_y"), st.values):
-                self.g.values[st.name + axis] = (st, (value,))
-            return
-        if len(st.values) != 1:
-            self.error(f"'{st.name}' takes one value, not {len(st.values)}", st.span,
-                       "remove the extra values after the comma")
-            return
-        self.g.values[st.name] = (st, st.values)
-
-    def gather_track(self, st: n.Track) -> None:
-        if st.name not in TRACKABLE:
-            hint = did_you_mean(st.name, TRACKABLE)
-            if st.name in ("pan", "focus"):
-                hint = f"a track holds one number: use `track {st.name}_x` and `track {st.name}_y`"
-            self.error(f"'{st.name}' cannot be a track", st.span, hint)
-            return
-        if st.name in self.g.values or not self.once(st.name, st.span):
-            if st.name in self.g.values:
-                self.error(f"'{st.name}' is set twice", st.span, "keep either the setting or the track")
-            return
-        self.g.values[st.name] = (st, (st.block,))
 
     # 2.-3. scene constants and length --------------------------------------------------
 
@@ -213,8 +92,7 @@ class _Compiler:
         return value.value
 
     def run(self) -> Plan:
-        self.gather()
-        g = self.g
+        self.g = g = gather(self.script, self.problems)
         fps = self.overrides.fps or self.constant("fps", 12.0)
         bpm = self.constant("bpm", 120.0)
         if not 0 < fps <= 240:
@@ -485,15 +363,6 @@ class _Compiler:
         path = self.base / relative
         if relative not in settings.assets and path.is_file():
             settings.assets[relative] = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
-
-
-def _setting_name(st) -> str:
-    if isinstance(st, (n.TextSetting, n.ValueSetting, n.WordSetting)):
-        return st.name
-    names = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "scheduler",
-             n.LoopSetting: "loop", n.AdapterSetting: "adapter", n.ReverseSetting: "reverse",
-             n.Timeline: "timeline", n.Let: "let", n.Track: "track", n.Unknown: ""}
-    return names[type(st)]
 
 
 def _empty_plan() -> Plan:

@@ -1,0 +1,148 @@
+"""Step 1 of compiling: a script's statements gathered by what they set.
+
+Placement is checked here (camera settings inside `camera { }`, the rest outside), as are
+names (an unknown setting suggests the closest), duplicates and track names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import nodes as n
+from .curves import TIME_VARIABLES
+from .errors import Problem, Span, did_you_mean
+from .settings_table import CAMERA_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE
+
+
+def gather(script: n.Script, problems: list[Problem]) -> Statements:
+    gatherer = _Gatherer(problems)
+    for statement in script.statements:
+        gatherer.gather_statement(statement, in_camera=False)
+    return gatherer.g
+
+
+@dataclass
+class Statements:
+    """A script's statements by what they set."""
+
+    values: dict[str, tuple[object, tuple]] = field(default_factory=dict)  # numeric setting -> (node, values)
+    texts: dict[str, n.TextSetting] = field(default_factory=dict)
+    words: dict[str, n.WordSetting] = field(default_factory=dict)
+    lets: list[n.Let] = field(default_factory=list)
+    size: n.SizeSetting | None = None
+    seed: n.SeedSetting | None = None
+    scheduler: n.SchedulerSetting | None = None
+    loop: n.LoopSetting | None = None
+    adapter: n.AdapterSetting | None = None
+    reverse: bool = False
+    timeline: n.Timeline | None = None
+    seen: dict[str, Span] = field(default_factory=dict)
+
+
+
+class _Gatherer:
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        self.g = Statements()
+
+    def error(self, message: str, span: Span, hint: str = "") -> None:
+        self.problems.append(Problem(message, span, hint))
+
+    def once(self, name: str, span: Span) -> bool:
+        if name in self.g.seen:
+            first = self.g.seen[name]
+            self.error(f"'{name}' is set twice", span, f"it is first set on line {first.line}; keep one")
+            return False
+        self.g.seen[name] = span
+        return True
+
+    def gather_statement(self, st, in_camera: bool) -> None:
+        g = self.g
+        if isinstance(st, n.Camera):
+            if in_camera or not self.once("camera", st.span):
+                return
+            for inner in st.settings:
+                self.gather_statement(inner, in_camera=True)
+            return
+        name = _setting_name(st)
+        if in_camera and name not in CAMERA_SETTINGS and not isinstance(st, n.Unknown):
+            self.error(f"'{name}' is not a camera setting", st.span,
+                       f"camera {{ }} holds {', '.join(CAMERA_SETTINGS)}; move '{name}' outside the block")
+            return
+        if not in_camera and name in CAMERA_SETTINGS:
+            self.error(f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
+            return
+        if isinstance(st, n.Unknown):
+            hint = did_you_mean(st.name, CAMERA_SETTINGS if in_camera else CAMERA_SETTINGS + TOP_LEVEL_SETTINGS)
+            self.error(f"unknown setting '{st.name}'", st.span, hint)
+            return
+        if isinstance(st, n.Let):
+            if st.name in TIME_VARIABLES or st.name in ("pi", "e"):
+                self.error(f"'{st.name}' is a built-in name", st.span, "choose another name for your `let`")
+            elif any(other.name == st.name for other in g.lets):
+                self.error(f"'{st.name}' is defined twice", st.span, "each `let` name is defined once")
+            else:
+                g.lets.append(st)
+            return
+        if isinstance(st, n.Track):
+            self.gather_track(st)
+            return
+        if not self.once(name, st.span):
+            return
+        if isinstance(st, n.ValueSetting):
+            self.gather_values(st)
+        elif isinstance(st, n.TextSetting):
+            g.texts[st.name] = st
+        elif isinstance(st, n.WordSetting):
+            g.words[st.name] = st
+        elif isinstance(st, n.SizeSetting):
+            g.size = st
+        elif isinstance(st, n.SeedSetting):
+            g.seed = st
+        elif isinstance(st, n.SchedulerSetting):
+            g.scheduler = st
+        elif isinstance(st, n.LoopSetting):
+            g.loop = st
+        elif isinstance(st, n.AdapterSetting):
+            g.adapter = st
+        elif isinstance(st, n.ReverseSetting):
+            g.reverse = True
+        elif isinstance(st, n.Timeline):
+            g.timeline = st
+
+    def gather_values(self, st: n.ValueSetting) -> None:
+        if st.name in ("focus", "pan"):
+            if len(st.values) != 2:
+                self.error(f"'{st.name}' takes two values, x then y", st.span,
+                           f"write e.g. `{st.name} {'0.5, 0.6' if st.name == 'focus' else '0, 1.5'}`")
+                return
+            for axis, value in zip(("_x", "_y"), st.values):
+                self.g.values[st.name + axis] = (st, (value,))
+            return
+        if len(st.values) != 1:
+            self.error(f"'{st.name}' takes one value, not {len(st.values)}", st.span,
+                       "remove the extra values after the comma")
+            return
+        self.g.values[st.name] = (st, st.values)
+
+    def gather_track(self, st: n.Track) -> None:
+        if st.name not in TRACKABLE:
+            hint = did_you_mean(st.name, TRACKABLE)
+            if st.name in ("pan", "focus"):
+                hint = f"a track holds one number: use `track {st.name}_x` and `track {st.name}_y`"
+            self.error(f"'{st.name}' cannot be a track", st.span, hint)
+            return
+        if st.name in self.g.values or not self.once(st.name, st.span):
+            if st.name in self.g.values:
+                self.error(f"'{st.name}' is set twice", st.span, "keep either the setting or the track")
+            return
+        self.g.values[st.name] = (st, (st.block,))
+
+
+def _setting_name(st) -> str:
+    if isinstance(st, (n.TextSetting, n.ValueSetting, n.WordSetting)):
+        return st.name
+    names = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "scheduler",
+             n.LoopSetting: "loop", n.AdapterSetting: "adapter", n.ReverseSetting: "reverse",
+             n.Timeline: "timeline", n.Let: "let", n.Track: "track", n.Unknown: ""}
+    return names[type(st)]
