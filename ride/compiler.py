@@ -318,16 +318,22 @@ class _Compiler:
             else:
                 s.engine = words[0]
             return
-        # color match [frame0|off] [lab|rgb|hsv]
+        # color match [frame0|off] [lab|rgb|hsv] [amount]
         if not words or words[0] != "match":
             span = st.words[0].span if st.words else st.span
-            self.error("write `color match [frame0|off] [lab|rgb|hsv]`", span, "e.g. `color match frame0 lab`")
+            self.error("write `color match [frame0|off] [lab|rgb|hsv] [amount]`", span,
+                       "e.g. `color match frame0 lab` or `color match frame0 lab 0.5`")
             return
         for word in st.words[1:]:
             if word.text in ("frame0", "off"):
                 s.color_match = word.text
             elif word.text in ("lab", "rgb", "hsv"):
                 s.color_space = word.text
+            elif word.text[:1].isdigit() or word.text[:1] == ".":
+                s.color_amount = float(word.text)
+                if not 0 <= s.color_amount <= 1:
+                    self.error(f"the colour match amount must be between 0 and 1, not {word.text}", word.span,
+                               "1 matches fully each frame; 0.5 lets a changing story change its colours")
             else:
                 self.error(f"unknown colour match option '{word.text}'", word.span, did_you_mean(word.text, allowed))
 

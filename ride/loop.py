@@ -140,7 +140,7 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     image = warp_by(previous_image, motion(cameras, plan))
     # 2. keep colours from drifting: match them to frame 0's
     if loop.reference is not None:
-        image = loop.reference.match(image)
+        image = loop.reference.match(image, plan.settings.color_amount)
     # 3. fresh noise for the engine to turn into detail
     image = add_noise(image, frame, loop.noise)
     # 4. loop closure: pull toward frame 0, as this frame must look to flow into it

@@ -159,6 +159,7 @@ class Settings:
     init: str | None = None
     color_match: str = "frame0"  # "frame0" | "off"
     color_space: str = "lab"  # "lab" | "rgb" | "hsv"
+    color_amount: float = 1.0  # how far each frame's colours move toward the reference
     cadence: int = 1
     loop: str = "none"  # "none" | "close" | "pingpong"
     loop_frames: int = 0
@@ -173,7 +174,7 @@ class Settings:
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",
-                     "color_space", "cadence")
+                     "color_space", "color_amount", "cadence")
 
     def pixel_digest(self) -> str:
         parts = {name: getattr(self, name) for name in self._PIXEL_FIELDS}
@@ -299,7 +300,7 @@ class Plan:
             "scheduler": s.scheduler,
             "adapter": asdict(s.adapter) if s.adapter else None,
             "init": s.init,
-            "color_match": {"reference": s.color_match, "space": s.color_space},
+            "color_match": {"reference": s.color_match, "space": s.color_space, "amount": s.color_amount},
             "cadence": s.cadence,
             "loop": {"mode": s.loop, "frames": s.loop_frames},
             "reverse": s.reverse,

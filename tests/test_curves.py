@@ -150,3 +150,11 @@ def test_logic_operators_work_on_numbers_and_truth_values():
     t = np.arange(21.0)
     expected = 5 + (t == 0) + (t != 0) - (t > 2) + (t != 0) + (t >= 19)
     assert np.array_equal(p.columns["guidance"], expected)
+
+
+def test_color_match_options():
+    plan = plan_of("color match frame0 hsv 0.5")
+    s = plan.settings
+    assert (s.color_match, s.color_space, s.color_amount) == ("frame0", "hsv", 0.5)
+    assert plan_of("color match off").settings.color_match == "off"
+    assert plan.keys()[0] != plan_of("color match frame0 hsv").keys()[0]  # the amount changes pixels
