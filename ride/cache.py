@@ -5,6 +5,7 @@ never leaves a half-written frame that a later run would read back.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-RENDER_VERSION = "ride-render-2"  # bump when the feedback steps change pixels
+from .errors import Problem, RideRenderError
+
+RENDER_VERSION = "ride-render-3"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"
 STALE_TEMPORARY = 600  # seconds: a younger .tmp may belong to a render still writing it
 
@@ -77,18 +80,26 @@ class FrameStore:
             frame = decode_frame(path.read_bytes())
             os.utime(path)  # prune removes the least recently used frames first
             return frame
-        except (OSError, ValueError, zlib.error):  # missing, or unreadable: render it again
+        except OSError:  # missing
+            return None
+        except (ValueError, zlib.error):  # damaged (a power cut before the disk wrote it): redraw it
+            path.unlink(missing_ok=True)
             return None
 
     def put(self, key: str, image: np.ndarray) -> None:
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_bytes(encode_frame(np.ascontiguousarray(image, dtype=np.uint8)))
             os.replace(temporary, path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise RideRenderError(Problem(f"cannot write to the frame cache {self.folder}: {error.strerror or error}",
+                                          hint="free some disk space, or use --cache DIR or --no-cache")) from None
         except BaseException:
-            temporary.unlink(missing_ok=True)  # a full disk or Ctrl-C leaves no debris
+            temporary.unlink(missing_ok=True)  # Ctrl-C leaves no debris
             raise
 
     def first_missing(self, keys: list[str]) -> int:

@@ -1,5 +1,5 @@
-"""Frames go to the store on a second thread: PNG compression releases the GIL, so on a
-two-core machine it costs the render loop almost nothing."""
+"""Frames go to the store on a second thread: zlib releases the GIL while it compresses, so on
+a two-core machine storing costs the render loop almost nothing."""
 
 from __future__ import annotations
 

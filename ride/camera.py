@@ -77,8 +77,15 @@ def warp_by(image: np.ndarray, matrix: np.ndarray, border: str = "reflect") -> n
     if _is_still(matrix, width, height):
         return image
     inverse = np.linalg.inv(matrix)
-    # An extreme zoom out would need a huge padding: past two frames out, the far border is approximate.
-    margin = min(_margin(inverse, width, height), 2 * max(width, height))
+    # A far zoom out (a loop anchor after hundreds of frames of zooming in) would need a huge padding:
+    # the source is first reduced by a whole factor, which also antialiases it, and the map follows.
+    cap = 2 * max(width, height)
+    factor = 1
+    while _margin(inverse, width, height, image.shape[1], image.shape[0]) > cap:
+        factor *= 2
+        image = np.asarray(Image.fromarray(np.ascontiguousarray(image)).reduce(2))
+        inverse = np.diag([0.5, 0.5, 1.0]) @ inverse
+    margin = _margin(inverse, width, height, image.shape[1], image.shape[0])
     if margin:
         image = np.pad(image, ((margin, margin), (margin, margin), (0, 0)), mode=_PAD_MODE[border])
         inverse = _translation(margin, margin) @ inverse
@@ -107,8 +114,8 @@ def _is_still(matrix: np.ndarray, width: int, height: int) -> bool:
     return bool(np.abs(matrix @ corners - corners).max() < _STILL)
 
 
-def _margin(inverse: np.ndarray, width: int, height: int) -> int:
-    """How many pixels beyond the frame the output samples (0 if it stays inside)."""
+def _margin(inverse: np.ndarray, width: int, height: int, source_width: int, source_height: int) -> int:
+    """How many pixels beyond the source the output (width x height) samples (0 if it stays inside)."""
     # Sample points of the output's outermost pixel centres; an affine map keeps extremes at corners.
     xs = np.array([0.5, width - 0.5, 0.5, width - 0.5])
     ys = np.array([0.5, 0.5, height - 0.5, height - 0.5])
@@ -116,7 +123,7 @@ def _margin(inverse: np.ndarray, width: int, height: int) -> int:
     v = inverse[1, 0] * xs + inverse[1, 1] * ys + inverse[1, 2]
     # The resize path reads the box edges, half a pixel beyond the centres, and cubic taps reach 2 more.
     reach = 0.5 * max(abs(inverse[0, 0]) + abs(inverse[0, 1]), abs(inverse[1, 0]) + abs(inverse[1, 1]))
-    overshoot = max(-u.min(), u.max() - width, -v.min(), v.max() - height) + reach
+    overshoot = max(-u.min(), u.max() - source_width, -v.min(), v.max() - source_height) + reach
     return 0 if overshoot <= 1e-6 else math.ceil(overshoot) + 2
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .camera import compose, invert, warp_by
+from .camera import camera_matrix, compose, invert, warp_by
 from .plan import Camera, FramePlan, Plan
 
 
@@ -57,13 +57,26 @@ def motion(cameras: list[Camera], plan: Plan) -> np.ndarray:
     return compose(cameras, plan.settings.width, plan.settings.height)
 
 
-def loop_anchor(first: np.ndarray, plan: Plan, index: int) -> np.ndarray:
-    """Frame 0 as frame `index` must look for the motion still to come to carry it into frame 0:
-    frame 0 warped back by the motion of frames index+1 .. n-1 and one more step (the cut from
-    the last frame to the first)."""
+def loop_motions(plan: Plan) -> dict[int, np.ndarray]:
+    """For each frame the loop closure pulls on, the camera motion still to come: frames
+    index+1 .. n-1 and one more step (the cut from the last frame to the first). Built backwards
+    in one pass: a long loop costs one matrix product per frame, not one per remaining frame."""
     n = len(plan)
-    cameras = [plan.camera(k) for k in range(index + 1, n)] + [plan.camera(0)]
-    return warp_by(first, invert(motion(cameras, plan)))
+    looping = np.flatnonzero(plan.columns["loop_blend"] > 0)
+    motions: dict[int, np.ndarray] = {}
+    if not looping.size:
+        return motions
+    s = plan.settings
+    remaining = camera_matrix(plan.camera(0), s.width, s.height)
+    for index in range(n - 1, int(looping[0]) - 1, -1):
+        motions[index] = remaining
+        remaining = remaining @ camera_matrix(plan.camera(index), s.width, s.height)
+    return motions
+
+
+def loop_anchor(first: np.ndarray, remaining_motion: np.ndarray) -> np.ndarray:
+    """Frame 0 as a frame must look for the motion still to come to carry it into frame 0."""
+    return warp_by(first, invert(remaining_motion))
 
 
 def in_between(before: np.ndarray, after: np.ndarray, plan: Plan, start: int, index: int, stop: int,

@@ -9,6 +9,7 @@ so a crash, Ctrl-C or kill never loses them and a rerun resumes where it stopped
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from .feedback import (
     blend,
     in_between,
     loop_anchor,
+    loop_motions,
     mean_difference,
     motion,
     seam_score,
@@ -76,6 +78,7 @@ class _Loop:
     reference: ColorReference | None = None
     prepared: bool = False
     noise: NoiseField | None = None
+    motions: dict[int, np.ndarray] | None = None  # the loop closure's motion still to come, per frame
 
     def __post_init__(self):
         self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
@@ -145,7 +148,9 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     image = add_noise(image, frame, loop.noise)
     # 4. loop closure: pull toward frame 0, as this frame must look to flow into it
     if frame.loop_blend > 0:
-        image = blend(image, loop_anchor(loop.first, plan, index), frame.loop_blend)
+        if loop.motions is None:
+            loop.motions = loop_motions(plan)
+        image = blend(image, loop_anchor(loop.first, loop.motions[index]), frame.loop_blend)
     # 5. re-diffuse
     return loop.generate(index, image)
 
@@ -157,7 +162,8 @@ def _discard(key: str, image: np.ndarray) -> None:
 def _stored(store: FrameStore | None, keys: list[str], index: int) -> np.ndarray:
     image = store.get(keys[index]) if store is not None else None
     if image is None:
-        raise RideRenderError(f"frame {index} vanished from the frame cache while rendering; render again")
+        raise RideRenderError(f"frame {index} could not be read back from the frame cache (removed or damaged); "
+                              "render again to redraw it")
     return image
 
 
@@ -202,8 +208,8 @@ def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: Fram
     with tempfile.TemporaryDirectory(prefix="ride-frames-") as scratch:
         if store is None and not streaming:
             store = FrameStore(scratch, engine.identity())
-        background = BackgroundWriter(store) if store is not None else None
         writer = _open_writer(plan, output, audio)
+        background = BackgroundWriter(store) if store is not None else None
         try:
             keep = background.put if background is not None else None
             for index, image in feedback_frames(plan, engine, store, resume, stop, should_stop, keep):
@@ -212,7 +218,7 @@ def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: Fram
                 if streaming and index >= start:
                     _show(writer, seam, image)
             if background is not None:
-                background.flush()
+                background.close()  # every frame is on disk before any is read back
             if not streaming:
                 for index in order:
                     if should_stop is not None and should_stop():
@@ -221,10 +227,10 @@ def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: Fram
         except BaseException:
             if writer is not None:
                 writer.abort()  # the earlier output stays as it was
-            raise
-        finally:
             if background is not None:
-                background.close()  # frames made before a crash or Ctrl-C still reach the store
+                with contextlib.suppress(Exception):  # frames made before the failure still reach the store,
+                    background.close()               # and a failing write does not hide the first error
+            raise
         written = writer.close() if writer is not None else None
     warnings = list(writer.warnings) if writer is not None else []
     return RenderResult(stop, resume, stop - resume, time.perf_counter() - began, seam.score(), written, warnings)

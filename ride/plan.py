@@ -276,12 +276,15 @@ class Plan:
                 if blend[i] > 0:
                     future[i] = tail
                 tail = _digest(tail + repr(motion[i]))
-        next_diffused = None
+        # An in-between is a blend of the next diffused frame (with all that frame depends on
+        # later) carried back by the cameras of the frames after the in-between in its segment.
+        segment_rest = "tail"
         for i in range(n - 1, -1, -1):
             if self.diffuse[i]:
-                next_diffused = i
-            else:  # an in-between is blended toward the next diffused frame
-                future[i] += "|" + (own[next_diffused] if next_diffused is not None else "tail")
+                segment_rest = _digest(f"{own[i]}|{future[i]}")
+            else:
+                future[i] += "|" + segment_rest
+                segment_rest = _digest(f"{own[i]}|{segment_rest}")
         return future
 
     # -- output -------------------------------------------------------------

@@ -48,15 +48,32 @@ def _error(message: str, hint: str = "") -> RideRenderError:
 
 
 def output_kind(path: str | Path) -> str:
-    """'mp4' | 'webm' | 'gif' | 'frames': a PNG folder, for a path ending in '/', an existing
-    folder, or a name without a suffix (a Path loses its trailing '/': `dir / "frames/"`)."""
+    """'mp4' | 'webm' | 'gif' | 'frames': a PNG folder is asked for with a trailing '/'."""
     text = str(path)
-    suffix = Path(text).suffix.lower()
-    if text.endswith(("/", os.sep)) or not suffix or Path(text).is_dir():
+    if text.endswith(("/", os.sep)):
         return "frames"
+    suffix = Path(text).suffix.lower()
     if suffix not in KINDS:
-        raise _error(f"cannot write '{text}': unknown video format '{suffix}'", FORMAT_HINT)
+        what = f"unknown video format '{suffix}'" if suffix else "it has no video suffix"
+        raise _error(f"cannot write '{text}': {what}", FORMAT_HINT)
     return KINDS[suffix]
+
+
+def _check_replaceable(path: Path, kind: str) -> None:
+    """A render replaces only a file of its own kind, or a folder of nothing but its own frames:
+    never a folder of the user's files, the working folder, or one above it."""
+    if not path.exists():
+        return
+    if kind != "frames":
+        if path.is_dir():
+            raise _error(f"cannot write '{path}': it is a folder", "name a file, e.g. giro.mp4")
+        return
+    if not path.is_dir():
+        raise _error(f"cannot write frames to '{path}': it is a file", FORMAT_HINT)
+    others = [p.name for p in path.iterdir() if not re.fullmatch(r"\d{6}\.png", p.name)]
+    if others or path in (Path.cwd(), *Path.cwd().parents):
+        raise _error(f"cannot write frames to '{path}': the folder holds other files ('{others[0] if others else path}')",
+                     "name a new folder for the frames, e.g. frames/")
 
 
 def encoder_settings(kind: str, quality: str) -> tuple[str, list[str]]:
@@ -86,7 +103,7 @@ def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # gone already, or never made (its folder was a file)
             path.unlink()
 
 
@@ -211,6 +228,7 @@ class VideoWriter:
                  audio: str | Path | None = None, quality: str = "high"):
         self.kind = output_kind(path)
         self.path = Path(path).absolute()
+        _check_replaceable(self.path, self.kind)
         self.size = _checked_size(size, self.kind)
         if not (math.isfinite(fps) and fps > 0):
             raise _error(f"cannot write a video at {fps} frames per second: fps must be positive")

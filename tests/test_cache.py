@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ride.cache import FrameStore, identity_digest, prune, store_info
+from ride.errors import RideRenderError
 
 PREVIEW = {"engine": "preview", "version": "test"}
 
@@ -58,7 +59,7 @@ def test_a_crash_while_encoding_leaves_no_frame(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(RideRenderError, match="cannot write to the frame cache .*disk full"):
         store.put(key(4), image(4))
     assert not store.has(key(4)) and store.get(key(4)) is None
     assert list(store.path(key(4)).parent.iterdir()) == []  # nor its temporary file
@@ -138,3 +139,17 @@ def test_prune_older_than(tmp_path):
     assert prune(tmp_path, older_than_days=2) == 1
     assert not store.has(key(0)) and store.has(key(1))
     assert prune(tmp_path / "missing") == 0
+
+
+def test_a_damaged_frame_is_removed_so_the_next_render_redraws_it(tmp_path):
+    store = FrameStore(tmp_path, PREVIEW)
+    store.put(key(1), image(1))
+    store.path(key(1)).write_bytes(store.path(key(1)).read_bytes()[:30])  # cut short by a power loss
+    assert store.get(key(1)) is None
+    assert not store.has(key(1))
+
+
+def test_a_cache_folder_that_is_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(RideRenderError, match="cannot write to the frame cache"):
+        FrameStore(tmp_path / "afile", PREVIEW).put(key(1), image(1))

@@ -123,3 +123,12 @@ def test_frames_outside_the_scene_are_an_error(tmp_path):
     path.write_text(SCENE.format(n=10, k1=3, k2=6, extra=""))
     with pytest.raises(ride.RideError):
         ride.render(path, frames=(5, 50), write_video=False, use_cache=False)
+
+
+def test_editing_a_cadence_frame_changes_the_keys_of_earlier_in_betweens(tmp_path):
+    # frame 1 is a blend of frames 0 and 4, carried back by the cameras of frames 2..4
+    base = plan_of(tmp_path, n=13, extra="cadence 4", name="a.ride")
+    edited = plan_of(tmp_path, n=13, extra="cadence 4\ntrack pan_x {\n  0 0\n  2 3 hold\n  3 0 hold\n}",
+                     name="b.ride")
+    assert base.keys()[0] == edited.keys()[0]
+    assert base.keys()[1] != edited.keys()[1]

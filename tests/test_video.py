@@ -92,10 +92,10 @@ def test_frames_folder_holds_exact_sorted_pngs(tmp_path):
 def test_frames_folder_is_replaced_only_at_close(tmp_path):
     target = tmp_path / "frames"
     target.mkdir()
-    (target / "stale.png").write_bytes(b"old")
+    (target / "000007.png").write_bytes(b"an earlier render's frame")
     writer = VideoWriter(f"{target}/", FPS, (WIDTH, HEIGHT))
     writer.write(make_frames(1)[0])
-    assert (target / "stale.png").exists()
+    assert (target / "000007.png").exists()
     writer.close()
     assert sorted(p.name for p in target.iterdir()) == ["000000.png"]
     assert leftovers(tmp_path) == []
@@ -178,14 +178,34 @@ def test_writing_streams_frames_instead_of_keeping_them(tmp_path):
 
 @pytest.mark.parametrize(
     ("path", "kind"),
-    [("a.mp4", "mp4"), ("a.WEBM", "webm"), ("x/a.gif", "gif"), ("out/", "frames"), ("out", "frames")],
+    [("a.mp4", "mp4"), ("a.WEBM", "webm"), ("x/a.gif", "gif"), ("out/", "frames")],
 )
 def test_output_kind(path, kind):
     assert output_kind(path) == kind
 
 
-def test_an_existing_folder_is_a_frames_output(tmp_path):
-    assert output_kind(tmp_path) == "frames"
+def test_a_name_without_a_suffix_or_slash_is_refused(tmp_path):
+    with pytest.raises(RideRenderError, match="no video suffix"):
+        output_kind(tmp_path / "out")
+
+
+def test_a_render_never_replaces_the_users_files(tmp_path, monkeypatch):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep")
+    with pytest.raises(RideRenderError, match="holds other files"):
+        VideoWriter(f"{precious}/", FPS, (WIDTH, HEIGHT))
+    (tmp_path / "README").write_text("keep")
+    with pytest.raises(RideRenderError, match="it is a file"):
+        VideoWriter(f"{tmp_path}/README/", FPS, (WIDTH, HEIGHT))
+    (tmp_path / "dir.mp4").mkdir()
+    with pytest.raises(RideRenderError, match="it is a folder"):
+        VideoWriter(tmp_path / "dir.mp4", FPS, (WIDTH, HEIGHT))
+    monkeypatch.chdir(precious)
+    (precious / "notes.txt").unlink()
+    with pytest.raises(RideRenderError, match="holds other files"):
+        VideoWriter("./", FPS, (WIDTH, HEIGHT))  # the working folder itself
+    assert precious.is_dir() and (tmp_path / "README").read_text() == "keep"
 
 
 @pytest.mark.parametrize(

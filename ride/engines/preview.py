@@ -42,7 +42,7 @@ class PreviewEngine:
 
     def __init__(self) -> None:
         self._plan: Plan | None = None
-        self._vectors: dict[Source, np.ndarray] = {}
+        self._vectors: dict[tuple[Source, str | None], np.ndarray] = {}
         self._backdrops: OrderedDict[str, tuple] = OrderedDict()
         self._canvases: OrderedDict[tuple, Canvas] = OrderedDict()
         self._travel = np.zeros(0)
@@ -97,13 +97,16 @@ class PreviewEngine:
         return np.array(low.resize((s.width, s.height), Image.Resampling.BICUBIC))
 
     def _encode(self, source: Source) -> np.ndarray:
-        if source not in self._vectors:
+        # An image is known by its content's digest too: in watch mode an edited picture keeps its path.
+        digest = self._plan.settings.assets.get(source.value) if self._plan and source.kind == "image" else None
+        key = (source, digest)
+        if key not in self._vectors:
             if source.kind == "image":
                 base = self._plan.settings.base_dir if self._plan else "."
-                self._vectors[source] = encode_image(os.path.join(base, source.value))
+                self._vectors[key] = encode_image(os.path.join(base, source.value))
             else:
-                self._vectors[source] = encode_prompt(source.value)
-        return self._vectors[source]
+                self._vectors[key] = encode_prompt(source.value)
+        return self._vectors[key]
 
     def _backdrop(self, vector: np.ndarray, f: dict, image_share: float, frame: FramePlan) -> tuple:
         """The graded backdrop for a vector and focus point, painted once and kept (64 at most)."""
