@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, RideRenderError, did_you_mean
+from ..plan import Adapter
 
 # name -> (diffusers class, overrides of the model's own scheduler config)
 SCHEDULERS = {
@@ -29,6 +30,9 @@ _ALIASES = {"euler_ancestral": "euler_a", "dpm++_2m": "dpm++", "dpm++_2m_karras"
             "dpmsolver": "dpm++", "k_euler": "euler", "k_euler_a": "euler_a", "k_lms": "lms"}
 MODEL_HINT = "a model is a hub id, a local diffusers folder or a .safetensors/.ckpt file"
 ADAPTER_FORM = 'adapter "h94/IP-Adapter" "ip-adapter_sd15.safetensors"'
+# The IP-Adapter image keys use when the script names none: the reference weights for the family.
+DEFAULT_ADAPTERS = {"sd": Adapter("h94/IP-Adapter", "ip-adapter_sd15.safetensors", "models"),
+                    "sdxl": Adapter("h94/IP-Adapter", "ip-adapter_sdxl.safetensors", "sdxl_models")}
 # model_index.json class -> family; a family is one set of weights that img2img and txt2img share.
 _FAMILY_OF = {"StableDiffusionPipeline": "sd", "StableDiffusionImg2ImgPipeline": "sd",
               "LatentConsistencyModelPipeline": "sd", "LatentConsistencyModelImg2ImgPipeline": "sd",

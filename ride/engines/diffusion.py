@@ -46,6 +46,7 @@ from ..morph import image_conditioning, mix_conditioning, prompt_conditioning
 from ..plan import Adapter, Conditioning, FramePlan, Mix, Plan
 from .checkpoints import (
     ADAPTER_FORM,
+    DEFAULT_ADAPTERS,
     LOAD_ARGS,
     MODEL_HINT,
     SCHEDULERS,
@@ -173,11 +174,6 @@ class DiffusersEngine:
         scheduler = scheduler_name(self.scheduler or s.scheduler)
         sources = {src for cond in set(plan.conditioning) for src in cond.all_sources()}
         images = sorted({src.value for src in sources if src.kind == "image"})
-        if images and s.adapter is None:
-            raise setup_error(f'image keys (image "{images[0]}") need an IP-Adapter, '
-                              "and the script names none",
-                              f"add `{ADAPTER_FORM}` to the script (SDXL: "
-                              '`adapter "h94/IP-Adapter" "ip-adapter_sdxl.safetensors" "sdxl_models"`)')
         device = _choose_device(self.device)
         dtype = _choose_dtype(device, self.dtype)
         if not (self.model or s.model):
@@ -188,7 +184,8 @@ class DiffusersEngine:
             self._load(weights, device, dtype)
             self._model_key = key
         self._use_scheduler(scheduler)
-        self._use_adapter(s.adapter)
+        # Image keys without an `adapter` line use the family's reference IP-Adapter.
+        self._use_adapter(s.adapter or (DEFAULT_ADAPTERS.get(self._family) if images else None), images)
         for text in sorted({src.value for src in sources if src.kind == "prompt"}):
             self._text(text)
         for value in images:
@@ -244,7 +241,11 @@ class DiffusersEngine:
         self._img2img.scheduler = scheduler
         self._txt2img, self._scheduler_name = None, name
 
-    def _use_adapter(self, adapter: Adapter | None) -> None:
+    def _use_adapter(self, adapter: Adapter | None, images: list[str]) -> None:
+        if adapter is None and images:
+            raise setup_error(f'image keys (image "{images[0]}") need an IP-Adapter, and there is no '
+                              f"default one for this model ({self._family})",
+                              f"add an `adapter` line for this model; the SD 1.5 form is `{ADAPTER_FORM}`")
         if adapter == self._adapter:
             return
         pipe = self._img2img
