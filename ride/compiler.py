@@ -120,9 +120,6 @@ class _Compiler:
         columns = {name: self.numeric(spec, env, clock, length) for name, spec in NUMERIC.items()}
         loop_blend = self.loop_blend(clock, length)
         columns["loop_blend"] = loop_blend
-        # Closing a loop: what the anchor restores, the engine must not repaint away.
-        columns["strength"] = columns["strength"] * (1.0 - loop_blend)
-        columns["noise"] = columns["noise"] * (1.0 - loop_blend)
         columns["seed"] = self.seeds(env, clock, length, loop_blend)
         settings = self.settings(fps, bpm, width, height, length)
         if self.problems or not keys:

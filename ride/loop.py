@@ -13,7 +13,7 @@ import contextlib
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ from .feedback import (
     motion,
     seam_score,
 )
-from .plan import Plan
+from .plan import FramePlan, Plan
 
 FrameCallback = Callable[["FrameEvent"], None]
 
@@ -83,13 +83,13 @@ class _Loop:
     def __post_init__(self):
         self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
 
-    def generate(self, index: int, init: np.ndarray | None) -> np.ndarray:
+    def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
             raise RenderCancelled()
         if not self.prepared:  # load models only when a frame really needs them
             self.engine.prepare(self.plan)
             self.prepared = True
-        image = self.engine.generate(self.plan.frame(index), init)
+        image = self.engine.generate(frame, init)
         return np.ascontiguousarray(image, dtype=np.uint8)
 
     def set_first(self, image: np.ndarray) -> None:
@@ -132,12 +132,12 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
 
 def _first_frame(loop: _Loop) -> np.ndarray:
     init = load_init(loop.plan)
-    return init if init is not None else loop.generate(0, None)
+    return init if init is not None else loop.generate(loop.plan.frame(0), None)
 
 
 def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray) -> np.ndarray:
     plan = loop.plan
-    frame = plan.frame(index)
+    frame = _closing(plan.frame(index))
     cameras = [plan.camera(k) for k in range(previous + 1, index + 1)]
     # 1. warp the last diffused frame by the camera motion since
     image = warp_by(previous_image, motion(cameras, plan))
@@ -152,7 +152,16 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
             loop.motions = loop_motions(plan)
         image = blend(image, loop_anchor(loop.first, loop.motions[index]), frame.loop_blend)
     # 5. re-diffuse
-    return loop.generate(index, image)
+    return loop.generate(frame, image)
+
+
+def _closing(frame: FramePlan) -> FramePlan:
+    """While a loop closes, what the anchor restores the engine must not repaint away: strength
+    and noise ease down by the frame's loop_blend (the plan keeps the values as written)."""
+    if frame.loop_blend <= 0:
+        return frame
+    keep = 1.0 - frame.loop_blend
+    return replace(frame, strength=frame.strength * keep, noise=frame.noise * keep)
 
 
 def _discard(key: str, image: np.ndarray) -> None:

@@ -132,3 +132,13 @@ def test_editing_a_cadence_frame_changes_the_keys_of_earlier_in_betweens(tmp_pat
                      name="b.ride")
     assert base.keys()[0] == edited.keys()[0]
     assert base.keys()[1] != edited.keys()[1]
+
+
+def test_a_closing_loop_eases_strength_and_noise_down_for_the_engine(tmp_path):
+    from ride.loop import _closing
+
+    plan = plan_of(tmp_path, n=20, extra="loop close 4\nnoise 0.04")
+    frame = plan.frame(19)  # loop_blend 4/5
+    eased = _closing(frame)
+    assert eased.strength == pytest.approx(0.45 * 0.2) and eased.noise == pytest.approx(0.04 * 0.2)
+    assert _closing(plan.frame(3)) == plan.frame(3)
