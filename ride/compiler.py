@@ -42,7 +42,7 @@ def load(path: str | Path, random_seed: int | None = None, overrides: Overrides 
     """Read, parse and compile a .ride file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a Windows editor's byte-order mark is no error
     except (OSError, UnicodeDecodeError) as error:
         raise RideCompileError(Problem(f"cannot read {path}: {getattr(error, 'strerror', None) or error}"),
                                path=str(path)) from None
@@ -60,7 +60,9 @@ def compile_script(script: n.Script, text: str = "", path: str = "<script>",
     problems: list[Problem] = []
     plan = _Compiler(script, path, problems, random_seed, overrides or Overrides()).run()
     if problems:
-        problems.sort(key=lambda p: (p.span.line, p.span.col))
+        # one mistake may be met by two steps (a relative first key: the length, then the keys)
+        unique = {(p.span, p.message): p for p in problems}
+        problems = sorted(unique.values(), key=lambda p: (p.span.line, p.span.col))
         raise RideCompileError(problems, text, path)
     return plan
 
@@ -96,41 +98,47 @@ class _Compiler:
         fps = self.overrides.fps or self.constant("fps", 12.0)
         bpm = self.constant("bpm", 120.0)
         if not 0 < fps <= 240:
-            self.error(f"fps must be between 0 and 240, not {fps:g}", g.values["fps"][0].span)
+            self.error(f"fps must be more than 0 and at most 240, not {fps:g}", g.values["fps"][0].span,
+                       "12 to 30 is usual; a feedback video often uses 12 or 15")
             fps = 12.0
         if bpm <= 0:
-            self.error("bpm must be positive", g.values["bpm"][0].span)
+            self.error("bpm must be positive", g.values["bpm"][0].span, "the tempo of `4b` times and `beat`, e.g. `bpm 120`")
             bpm = 120.0
         width, height = self.size()
-        if g.timeline is None:
-            self.error("missing timeline", Span.point(1, 1),
-                       "add a `timeline { 0 \"a prompt\"  ...  100 end }` block: it sets prompts and the length")
-            return _empty_plan()
         clock = Clock(fps, bpm, None)
-        length = scene_length(g.timeline, clock, self.problems)
-        if length is None:
-            return _empty_plan()
-        if not 1 <= length <= MAX_FRAMES:
-            self.error(f"the scene has {length} frames; it must have 1 to {MAX_FRAMES:,}",
-                       g.timeline.entries[-1].span, "move the timeline's end")
-            return _empty_plan()
-        clock.length = length
-        env = self.time_env(length, fps, bpm)
-        keys = resolve_keys(g.timeline, clock, self.problems)
-        columns = {name: self.numeric(spec, env, clock, length) for name, spec in NUMERIC.items()}
-        loop_blend = self.loop_blend(clock, length)
+        length = self.length(clock)
+        # Without a usable length the rest is still checked (over two frames), so every error shows.
+        clock.length = length or 2
+        env = self.time_env(clock.length, fps, bpm)
+        keys = resolve_keys(g.timeline, Clock(fps, bpm, length), self.problems) if g.timeline else []
+        columns = {name: self.numeric(spec, env, clock, clock.length) for name, spec in NUMERIC.items()}
+        loop_blend = self.loop_blend(clock, clock.length)
         columns["loop_blend"] = loop_blend
-        columns["seed"] = self.seeds(env, clock, length, loop_blend)
-        settings = self.settings(fps, bpm, width, height, length)
-        if self.problems or not keys:
+        columns["seed"] = self.seeds(env, clock, clock.length, loop_blend)
+        settings = self.settings(fps, bpm, width, height, clock.length)
+        self.check_sources(keys, settings)
+        if self.problems or not keys or length is None:
             return _empty_plan()
         default_negative = g.texts["negative"].text if "negative" in g.texts else ""
         conditioning, negatives = conditioning_per_frame(keys, length, default_negative)
         if settings.loop == "close":
             conditioning = close_loop(conditioning, loop_blend)
-        self.check_sources(keys, settings)
         diffuse = (env["t"] % settings.cadence == 0) | (env["t"] == length - 1)
         return Plan(settings, columns, conditioning, negatives, diffuse)
+
+    def length(self, clock: Clock) -> int | None:
+        """The scene's length from the timeline's `N end`, or None after reporting why not."""
+        timeline = self.g.timeline
+        if timeline is None:
+            self.error("missing timeline", Span.point(1, 1),
+                       "add a `timeline { 0 \"a prompt\"  ...  100 end }` block: it sets prompts and the length")
+            return None
+        length = scene_length(timeline, clock, self.problems)
+        if length is not None and not 1 <= length <= MAX_FRAMES:
+            self.error(f"the scene has {length} frames; it must have 1 to {MAX_FRAMES:,}",
+                       timeline.entries[-1].span, "move the timeline's end")
+            return None
+        return length
 
     def size(self) -> tuple[int, int]:
         if self.overrides.width and self.overrides.height:
@@ -169,7 +177,11 @@ class _Compiler:
             return None
         try:
             return evaluate(compiled, env, length)
-        except (NotImplementedError, TypeError, ValueError, ArithmeticError) as error:
+        except ArithmeticError:  # numexpr works out constant parts itself, in Python
+            self.error("this expression divides by zero or overflows", value.span,
+                       "check the numbers in it; a value that is infinite on some frame is out of range anyway")
+            return None
+        except (NotImplementedError, TypeError, ValueError) as error:
             # the allow-list should make this unreachable; if numexpr still refuses, say where
             self.error(f"this expression cannot be evaluated ({error})", value.span,
                        "please report this: ride should have caught it at check time")
@@ -278,7 +290,7 @@ class _Compiler:
             if name in g.texts:
                 setattr(s, name, self.asset(g.texts[name].text, g.texts[name].span))
         if "output" in g.texts:
-            self.inside_folder(s.output, g.texts["output"].span)
+            self.check_output(s.output, g.texts["output"].span)
         if g.scheduler:
             s.scheduler = g.scheduler.scheduler
         if g.adapter:
@@ -343,6 +355,17 @@ class _Compiler:
                        "paths in a script are relative to its folder and stay inside it")
             return None
         return target
+
+    def check_output(self, relative: str, span: Span) -> None:
+        """A video file of a known kind, or a new folder for PNG frames (never the script's own)."""
+        target = self.inside_folder(relative, span)
+        if relative.endswith("/"):
+            if target is not None and target == self.base:
+                self.error("the output folder is the script's own folder", span,
+                           "name a folder for the frames, e.g. `output \"frames/\"`")
+        elif Path(relative).suffix.lower() not in (".mp4", ".webm", ".gif"):
+            self.error(f"output '{relative}' is not a video ride writes", span,
+                       "use .mp4, .webm or .gif, or a folder name ending in '/' for PNG frames")
 
     def asset(self, relative: str, span: Span) -> str:
         target = self.inside_folder(relative, span)

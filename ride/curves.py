@@ -191,7 +191,8 @@ def cubic_bezier(x1: float, y1: float, x2: float, y2: float, p: np.ndarray) -> n
         below = x < p
         lo = np.where(below, s, lo)
         hi = np.where(below, hi, s)
-    return _bezier(y1, y2, (lo + hi) / 2)
+    y = _bezier(y1, y2, (lo + hi) / 2)
+    return np.where(p <= 0, 0.0, np.where(p >= 1, 1.0, y))  # exact at the keys, whatever bisection left
 
 
 def _bezier(a: float, b: float, s: np.ndarray) -> np.ndarray:

@@ -242,7 +242,9 @@ def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: Fram
             raise
         written = writer.close() if writer is not None else None
     warnings = list(writer.warnings) if writer is not None else []
-    return RenderResult(stop, resume, stop - resume, time.perf_counter() - began, seam.score(), written, warnings)
+    whole = (start, stop) == (0, len(plan))  # a seam is the cut from the video's end to its start
+    return RenderResult(stop, resume, stop - resume, time.perf_counter() - began, seam.score() if whole else None,
+                        written, warnings)
 
 
 def _show(writer, seam: _Seam, image: np.ndarray) -> None:

@@ -117,13 +117,21 @@ class _Gatherer:
                            f"write e.g. `{st.name} {'0.5, 0.6' if st.name == 'focus' else '0, 1.5'}`")
                 return
             for axis, value in zip(("_x", "_y"), st.values):
-                self.g.values[st.name + axis] = (st, (value,))
+                self.set_value(st.name + axis, st, (value,))
             return
         if len(st.values) != 1:
             self.error(f"'{st.name}' takes one value, not {len(st.values)}", st.span,
                        "remove the extra values after the comma")
             return
-        self.g.values[st.name] = (st, st.values)
+        self.set_value(st.name, st, st.values)
+
+    def set_value(self, name: str, node, values: tuple) -> None:
+        """A numeric setting, from a setting line or a track: once, whichever way it is written."""
+        if name in self.g.values:
+            first = self.g.values[name][0].span.line
+            self.error(f"'{name}' is set twice", node.span, f"it is first set on line {first}; keep one")
+            return
+        self.g.values[name] = (node, values)
 
     def gather_track(self, st: n.Track) -> None:
         if st.name not in TRACKABLE:
@@ -132,11 +140,7 @@ class _Gatherer:
                 hint = f"a track holds one number: use `track {st.name}_x` and `track {st.name}_y`"
             self.error(f"'{st.name}' cannot be a track", st.span, hint)
             return
-        if st.name in self.g.values or not self.once(st.name, st.span):
-            if st.name in self.g.values:
-                self.error(f"'{st.name}' is set twice", st.span, "keep either the setting or the track")
-            return
-        self.g.values[st.name] = (st, (st.block,))
+        self.set_value(st.name, st, (st.block,))
 
 
 def _setting_name(st) -> str:

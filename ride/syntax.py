@@ -158,13 +158,13 @@ def _keyword_suggestion(token: Token, expected: set[str]) -> str:
 
     words = [w for name in expected for w in _KEYWORD_WORDS.get(name, ())]
     words += [name.lower() for name in expected if name.isalpha() and name.isupper() and len(name) > 2
-              and name not in ("NAME", "STRING", "NUMBER", "TIME", "SIZE", "REST")]
+              and name not in ("NAME", "STRING", "NUMBER", "TIME", "SIZE", "REST", "SCHEDULER")]
     close = difflib.get_close_matches(_shown(token).lower(), words, n=2, cutoff=0.7)
     return "did you mean " + " or ".join(f"'{w}'" for w in close) + "?" if close else ""
 
 
 def _hint_for_token(token: Token, expected: set[str]) -> str:
-    if token.type in ("NAME", "REST") and (suggestion := _keyword_suggestion(token, expected)):
+    if token.type in ("NAME", "REST", "SCHEDULER") and (suggestion := _keyword_suggestion(token, expected)):
         return suggestion
     if str(token.value).startswith("="):
         return "settings are written without '=': e.g. `guidance 7` (`let name = ...` defines a name)"

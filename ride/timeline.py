@@ -55,7 +55,7 @@ def scene_length(timeline: n.Timeline, clock: Clock, problems: list[Problem]) ->
         if frame is None:
             return None
         previous = frame
-    return int(round(previous))
+    return _nearest_frame(previous)
 
 
 def resolve_keys(timeline: n.Timeline, clock: Clock, problems: list[Problem]) -> list[ResolvedKey]:
@@ -67,7 +67,7 @@ def resolve_keys(timeline: n.Timeline, clock: Clock, problems: list[Problem]) ->
         exact = clock.frame(entry.time, previous, problems)
         if exact is None:
             continue
-        frame = int(round(exact))
+        frame = _nearest_frame(exact)
         if keys and frame <= keys[-1].frame:
             problems.append(Problem(f"this key (frame {frame}) is not after the previous key (frame {keys[-1].frame})",
                                     entry.time.span, "timeline keys must be in increasing time order"))
@@ -80,7 +80,7 @@ def resolve_keys(timeline: n.Timeline, clock: Clock, problems: list[Problem]) ->
         mix = _mix(entry.mix, problems)
         morph_frames, method, transition = 0, DEFAULT_MORPH, None
         if entry.morph is not None:
-            morph_frames = int(round(clock.duration(entry.morph.duration)))
+            morph_frames = _nearest_frame(clock.duration(entry.morph.duration))
             method = entry.morph.method or DEFAULT_MORPH
             transition = entry.morph.transition
         keys.append(ResolvedKey(frame, mix, morph_frames, method, transition, entry.negative, entry))
@@ -88,6 +88,11 @@ def resolve_keys(timeline: n.Timeline, clock: Clock, problems: list[Problem]) ->
         problems.append(Problem("missing frame 0 key", keys[0].node.time.span,
                                 "the timeline must say what frame 0 shows: add a line like `0 \"a prompt\"`"))
     return keys
+
+
+def _nearest_frame(exact: float) -> int:
+    """Halves round up (2.5 -> 3), as a person counting frames expects; Python's round would give 2."""
+    return int(np.floor(exact + 0.5))
 
 
 def _mix(terms: tuple[n.Term, ...], problems: list[Problem]) -> Mix:
@@ -117,13 +122,14 @@ def conditioning_per_frame(keys: list[ResolvedKey], length: int, default_negativ
         nxt = keys[i + 1] if i + 1 < len(keys) else None
         morph_start = stop
         if nxt is not None and nxt.morph_frames > 0:
-            # The next key's morph arrives over the frames before it (never before this key).
+            # The next key's morph arrives over the frames before it; a morph longer than the gap
+            # starts right after this key and is spread over the frames there are (no jump).
             morph_start = max(key.frame + 1, nxt.frame - nxt.morph_frames)
         conditioning.extend([held] * (morph_start - key.frame))
         negatives.extend([negative] * (morph_start - key.frame))
         if morph_start < stop:
             frames = np.arange(morph_start, stop, dtype=np.float64)
-            p = (frames - (nxt.frame - nxt.morph_frames)) / nxt.morph_frames
+            p = (frames - morph_start) / (nxt.frame - morph_start)
             for position in ease(nxt.morph_transition, p):
                 conditioning.append(Conditioning(nxt.mix, Morph(key.mix, float(position), nxt.morph_method)))
                 negatives.append(negative)

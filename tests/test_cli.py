@@ -70,3 +70,9 @@ def test_python_api_load():
 
     plan = ride.load(GIRO)
     assert len(plan) == 275 and plan.frame(0).conditioning.sources[0].source.kind == "prompt"
+
+
+def test_a_byte_order_mark_is_no_error(tmp_path, capsys):
+    scene = tmp_path / "bom.ride"
+    scene.write_bytes(b"\xef\xbb\xbf" + b'timeline {\n  0 "a road"\n  48 end\n}\n')
+    assert main(["check", str(scene)]) == 0

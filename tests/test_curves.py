@@ -157,3 +157,20 @@ def test_color_match_options():
     assert (s.color_match, s.color_space, s.color_amount) == ("frame0", "hsv", 0.5)
     assert plan_of("color match off").settings.color_match == "off"
     assert plan.keys()[0] != plan_of("color match frame0 hsv").keys()[0]  # the amount changes pixels
+
+
+def test_a_morph_longer_than_its_gap_is_spread_over_the_frames_there_are():
+    plan = ride.compile_text('timeline {\n  0 "a"\n  5 "b" morph 10\n  9 end\n}')
+    positions = [c.morph.position if c.morph else None for c in plan.conditioning]
+    assert positions[:6] == [None, 0.0, 0.25, 0.5, 0.75, None]
+
+
+def test_timeline_keys_round_halves_up():
+    plan = ride.compile_text('timeline {\n  0 "a"\n  2.5 "b"\n  10.5 end\n}')
+    assert len(plan) == 11 and plan.conditioning[3].sources[0].source.value == "b"
+    assert plan.conditioning[2].sources[0].source.value == "a"
+
+
+def test_bezier_is_exact_at_its_keys():
+    v = track("rotate", "0 0\n20 0.5 bezier(0.5, -0.5, 0.5, 1.5)")  # overshoots between the keys
+    assert v[0] == 0.0 and v[20] == 0.5 and v[1] < 0

@@ -117,7 +117,7 @@ def _plan(args, out: Console, err: Console) -> int:
     elif args.format == "csv":
         sys.stdout.write(plan_csv(plan, start, stop))
     else:
-        out.print(plan_table(plan, start, stop))
+        out.print(plan_table(plan, start, stop, out.width))
     return 0
 
 
@@ -149,18 +149,35 @@ def describe_conditioning(cond, width: int = 0) -> str:
     return f"{mix(cond.morph.start)} -> {mix(cond.sources)} @ {cond.morph.position:.2f} {cond.morph.method}"
 
 
-def plan_table(plan: Plan, start: int, stop: int) -> Table:
+# (heading, how a frame shows in it); the optional ones go first when the terminal is narrow.
+_PLAN_COLUMNS = (
+    ("frame", lambda f: str(f.index)), ("time", lambda f: f"{f.time:.2f}"), ("seed", lambda f: str(f.seed)),
+    ("str", lambda f: f"{f.strength:.3g}"), ("guid", lambda f: f"{f.guidance:.3g}"),
+    ("steps", lambda f: str(f.steps)), ("noise", lambda f: f"{f.noise:.3g}"),
+    ("zoom", lambda f: f"{f.camera.zoom:.4g}"), ("pan", lambda f: f"{f.camera.pan_x:.3g},{f.camera.pan_y:.3g}"),
+    ("rot", lambda f: f"{f.camera.rotate:.3g}"), ("loop", lambda f: f"{f.loop_blend:.2f}"),
+)
+_OPTIONAL = ("guid", "steps", "noise", "pan", "rot")
+
+
+def plan_table(plan: Plan, start: int, stop: int, width: int = 200) -> Table:
+    """Numbers are never cut: on a narrow terminal whole columns are left out instead (the
+    conditioning, last, wraps)."""
     s = plan.settings
     title = f"{s.title or s.script}: {len(plan)} frames, {s.width}x{s.height} at {s.fps:g} fps"
+    frames = list(plan.frames(start, stop))
+    columns = [(name, show, max(len(name), *(len(show(f)) for f in frames))) for name, show in _PLAN_COLUMNS]
+    for name in _OPTIONAL:  # 3 characters of border and padding a column, 30 left for conditioning
+        if sum(w + 3 for _, _, w in columns) + 30 <= width:
+            break
+        columns = [c for c in columns if c[0] != name]
     table = Table(title=title, show_lines=False)
-    for column in ("frame", "time", "seed", "str", "guid", "steps", "noise", "zoom", "pan", "rot",
-                   "loop", "conditioning"):
-        table.add_column(column, no_wrap=column != "conditioning", overflow="fold")
-    for f in plan.frames(start, stop):
-        c = f.camera
-        table.add_row(str(f.index), f"{f.time:.2f}", str(f.seed), f"{f.strength:.3g}", f"{f.guidance:.3g}",
-                      str(f.steps), f"{f.noise:.3g}", f"{c.zoom:.4g}", f"{c.pan_x:.3g},{c.pan_y:.3g}",
-                      f"{c.rotate:.3g}", f"{f.loop_blend:.2f}", describe_conditioning(f.conditioning, 24))
+    for name, _, column_width in columns:
+        table.add_column(name, no_wrap=True, min_width=column_width)
+    table.add_column("conditioning", overflow="fold", min_width=20)
+    prompt_room = max(24, (width - sum(w + 3 for _, _, w in columns)) // 2 - 8)
+    for f in frames:
+        table.add_row(*(show(f) for _, show, _ in columns), describe_conditioning(f.conditioning, prompt_room))
     return table
 
 
