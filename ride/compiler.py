@@ -16,7 +16,8 @@ import numpy as np
 
 from . import nodes as n
 from .curves import CurveKey, compile_expr, ease, evaluate, evaluate_keys
-from .errors import Problem, RideCompileError, Span, did_you_mean
+from .engines.checkpoints import scheduler_name
+from .errors import Problem, RideCompileError, RideError, Span, did_you_mean
 from .plan import CAMERA_COLUMNS, Adapter, Plan, Settings
 from .settings_table import NUMERIC, WORD_SETTINGS, NumericSetting
 from .statements import gather
@@ -181,6 +182,9 @@ class _Compiler:
             self.error("this expression divides by zero or overflows", value.span,
                        "check the numbers in it; a value that is infinite on some frame is out of range anyway")
             return None
+        except (SyntaxError, RecursionError, MemoryError):
+            self.error("this expression is too complex to evaluate", value.span, "split it with `let`")
+            return None
         except (NotImplementedError, TypeError, ValueError) as error:
             # the allow-list should make this unreachable; if numexpr still refuses, say where
             self.error(f"this expression cannot be evaluated ({error})", value.span,
@@ -293,6 +297,10 @@ class _Compiler:
             self.check_output(s.output, g.texts["output"].span)
         if g.scheduler:
             s.scheduler = g.scheduler.scheduler
+            try:
+                scheduler_name(s.scheduler)  # the engine's own check, which needs no torch
+            except RideError as error:
+                self.error(error.problems[0].message, g.scheduler.span, error.problems[0].hint)
         if g.adapter:
             defaults = Adapter(g.adapter.repo)
             s.adapter = Adapter(g.adapter.repo, g.adapter.weight_name or defaults.weight_name,

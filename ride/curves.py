@@ -61,6 +61,7 @@ def compile_expr(expr: n.Expr, known: set[str], problems: list[Problem]) -> Comp
 # numexpr keeps truth values and numbers apart (`-(t > 2)` and `t & 1` have no opcode), so each
 # piece is emitted with its kind and converted where the other kind is needed.
 _COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+_LEVELS = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "&": 3, "|": 4}
 
 
 def _number(piece: tuple[str, str]) -> str:
@@ -96,7 +97,12 @@ def _emit(expr, known, problems, names, depth, count) -> tuple[str, str]:
             return f"(~{_truth(operand)})", "bool"
         return f"({expr.op}{_number(operand)})", "num"
     if isinstance(expr, n.Binary):
-        left, right = emit(expr.left), emit(expr.right)
+        # a flat chain (1 + 2 + 3 + ...) is long, not deep: its left spine keeps the depth
+        chained = isinstance(expr.left, n.Binary) and _LEVELS.get(expr.left.op) == _LEVELS.get(expr.op)
+        left = _emit(expr.left, known, problems, names, depth if chained else depth + 1, count)
+        if chained:  # left-associative in numexpr (Python) too: its parentheses can go, and must,
+            left = (left[0][1:-1], left[1])  # as Python's parser refuses 200 nested ones
+        right = emit(expr.right)
         if expr.op in ("&", "|"):
             return f"({_truth(left)} {expr.op} {_truth(right)})", "bool"
         kind = "bool" if expr.op in _COMPARISONS else "num"

@@ -10,6 +10,7 @@ CLI imports this module for commands that encode nothing.
 from __future__ import annotations
 
 import contextlib
+import glob
 import math
 import os
 import re
@@ -97,6 +98,26 @@ def gif_quantized(frame: np.ndarray) -> np.ndarray:
 def _hidden_sibling(target: Path, tag: str) -> Path:
     """A temporary name beside the target; it keeps the suffix so ffmpeg knows the format."""
     return target.with_name(f".{target.name}.{tag}-{os.getpid()}-{secrets.token_hex(3)}{target.suffix}")
+
+
+def _sweep_leftovers(target: Path) -> None:
+    """Temporary outputs of renders that were killed (kill -9 leaves no chance to clean up)."""
+    if not target.parent.is_dir():
+        return
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*-*-*"):
+        match = re.fullmatch(rf"\.{re.escape(target.name)}\.\w+-(\d+)-\w+.*", leftover.name)
+        if match and not _alive(int(match[1])):
+            _remove(leftover)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _remove(path: Path) -> None:
@@ -254,9 +275,16 @@ class VideoWriter:
             return None
         if not Path(audio).is_file():
             raise _error(f"cannot add the audio '{audio}': no such file")
+        # Found out now, not after the whole render: a file that holds no audio ffmpeg can read.
+        try:
+            _stream_copy(Path(audio), "0:a:0")
+        except RideRenderError:
+            raise _error(f"cannot add the audio '{audio}': ffmpeg finds no sound in it",
+                         "use a .wav, .mp3, .flac, .ogg or .m4a file") from None
         return Path(audio)
 
     def _open(self) -> None:
+        _sweep_leftovers(self.path)
         codec, options = encoder_settings(self.kind, self.quality)
         target = str(self._stage)
         if self.kind == "frames":  # an image2 pattern: a '%' in the folder's name must be doubled

@@ -255,3 +255,18 @@ def test_close_is_idempotent_and_ends_writing(tmp_path):
 def test_odd_sizes_are_fine_outside_mp4(tmp_path):
     writer = write_video(tmp_path / "odd.webm", make_frames(3, 65, 49))
     assert (probe(writer.path).width, probe(writer.path).height) == (65, 49)
+
+
+def test_leftovers_of_a_killed_render_are_swept(tmp_path):
+    dead = 2**22 + 12345  # above Linux's default pid_max: no such process
+    leftover = tmp_path / f".out.mp4.tmp-{dead}-abc123.mp4"
+    leftover.write_bytes(b"half a video")
+    write_video(tmp_path / "out.mp4", make_frames(2))
+    assert not leftover.exists()
+
+
+def test_a_file_with_no_sound_is_refused_before_rendering(tmp_path):
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("not audio")
+    with pytest.raises(RideRenderError, match="finds no sound"):
+        VideoWriter(tmp_path / "out.mp4", FPS, (WIDTH, HEIGHT), audio=not_audio)

@@ -119,6 +119,8 @@ class DiffusersEngine:
             self._identity = {"engine": self.name, "model": self.model or "",
                               "revision": model_revision(self.model, self._base_dir),
                               "dtype": dtype, "device": device, "scheduler": self.scheduler or "",
+                              # tiled VAE decoding and a single file's configs can change pixels too
+                              "vae_tiling": str(self.vae_tiling), "config": self.single_file_config or "",
                               "diffusers": diffusers.__version__}
         return self._identity
 
