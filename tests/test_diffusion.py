@@ -250,7 +250,7 @@ def test_hub_id_loads_from_the_offline_cache_with_its_commit(models, tmp_path, m
     before = engine.identity()  # the renderer reads it before it knows whether the model must load
     assert before | {"diffusers": ""} == {
         "engine": "diffusers", "model": "ride/tiny-sd", "revision": commit, "dtype": "float32",
-        "device": "cpu", "scheduler": "", "diffusers": ""}
+        "device": "cpu", "scheduler": "", "vae_tiling": "False", "config": "", "diffusers": ""}
     render(engine, plan_for(models, [T.cond(T.prompt("a road"))], model=None))
     assert engine.identity() == before
 
