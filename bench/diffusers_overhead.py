@@ -51,13 +51,7 @@ def scene(frames: int) -> list:
     return conds
 
 
-def run_engine(engine: DiffusersEngine, plan) -> list[np.ndarray]:
-    engine.prepare(plan)
-    frames, image = [], None
-    for frame in plan.frames():
-        image = engine.generate(frame, image)
-        frames.append(image)
-    return frames
+run_engine = T.feedback_render
 
 
 def run_render(engine: DiffusersEngine, plan) -> list[np.ndarray]:

@@ -39,7 +39,6 @@ class Statements:
     seen: dict[str, Span] = field(default_factory=dict)
 
 
-
 class _Gatherer:
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -95,20 +94,10 @@ class _Gatherer:
             g.texts[st.name] = st
         elif isinstance(st, n.WordSetting):
             g.words[st.name] = st
-        elif isinstance(st, n.SizeSetting):
-            g.size = st
-        elif isinstance(st, n.SeedSetting):
-            g.seed = st
-        elif isinstance(st, n.SchedulerSetting):
-            g.scheduler = st
-        elif isinstance(st, n.LoopSetting):
-            g.loop = st
-        elif isinstance(st, n.AdapterSetting):
-            g.adapter = st
         elif isinstance(st, n.ReverseSetting):
             g.reverse = True
-        elif isinstance(st, n.Timeline):
-            g.timeline = st
+        else:  # a statement that is given once and kept whole: size, seed, loop, timeline...
+            setattr(g, _SINGLE[type(st)], st)
 
     def gather_values(self, st: n.ValueSetting) -> None:
         if st.name in ("focus", "pan"):
@@ -143,10 +132,13 @@ class _Gatherer:
         self.set_value(st.name, st, (st.block,))
 
 
+# Statements kept whole, by the setting's name (also its field in Statements).
+_SINGLE = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "scheduler", n.LoopSetting: "loop",
+           n.AdapterSetting: "adapter", n.Timeline: "timeline"}
+
+
 def _setting_name(st) -> str:
     if isinstance(st, (n.TextSetting, n.ValueSetting, n.WordSetting)):
         return st.name
-    names = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "scheduler",
-             n.LoopSetting: "loop", n.AdapterSetting: "adapter", n.ReverseSetting: "reverse",
-             n.Timeline: "timeline", n.Let: "let", n.Track: "track", n.Unknown: ""}
-    return names[type(st)]
+    others = {n.ReverseSetting: "reverse", n.Let: "let", n.Track: "track", n.Unknown: ""}
+    return _SINGLE.get(type(st)) or others[type(st)]

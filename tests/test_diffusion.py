@@ -58,14 +58,7 @@ def plan_for(models, conds, **kw):
     return T.make_plan(conds, base_dir=str(models), size=32, **kw)
 
 
-def render(engine, plan) -> list[np.ndarray]:
-    """The renderer's feedback loop, minus warping: each output is the next frame's init."""
-    engine.prepare(plan)
-    frames, image = [], None
-    for frame in plan.frames():
-        image = engine.generate(frame, image)
-        frames.append(image)
-    return frames
+render = T.feedback_render
 
 
 @contextmanager

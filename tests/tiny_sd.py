@@ -281,3 +281,13 @@ def make_plan(conditioning: list[Conditioning], *, model: str | None = None, bas
                         scheduler=scheduler, adapter=adapter, base_dir=base_dir, script="test.ride")
     return Plan(settings=settings, columns=cols, conditioning=list(conditioning), negative=[negative] * n,
                 diffuse=np.ones(n, bool))
+
+
+def feedback_render(engine, plan) -> list[np.ndarray]:
+    """The renderer's feedback loop, minus warping: each output is the next frame's init."""
+    engine.prepare(plan)
+    frames, image = [], None
+    for frame in plan.frames():
+        image = engine.generate(frame, image)
+        frames.append(image)
+    return frames
