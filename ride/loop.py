@@ -53,6 +53,8 @@ class FrameEvent:
 
 @dataclass
 class RenderResult:
+    """Frames 0..frames-1 were made or reused (feedback needs them all); the video shows the asked range."""
+
     frames: int
     reused: int
     rendered: int
@@ -103,6 +105,8 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
                     keep: Callable[[str, np.ndarray], None] | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Render frames start..stop-1 (frames before `start` are read from the store), in order.
     Each new frame goes to `keep` (default: the store's put)."""
+    if start >= stop:  # all there already: no model to load, nothing to render
+        return
     loop = _Loop(plan, engine, store, should_stop)
     if keep is None:
         keep = store.put if store is not None else _discard

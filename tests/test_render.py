@@ -142,3 +142,19 @@ def test_a_closing_loop_eases_strength_and_noise_down_for_the_engine(tmp_path):
     eased = _closing(frame)
     assert eased.strength == pytest.approx(0.45 * 0.2) and eased.noise == pytest.approx(0.04 * 0.2)
     assert _closing(plan.frame(3)) == plan.frame(3)
+
+
+def test_a_fully_cached_range_renders_nothing(tmp_path):
+    class Counting(PreviewEngine):
+        calls = 0
+
+        def generate(self, frame, init):
+            Counting.calls += 1
+            return super().generate(frame, init)
+
+    plan = plan_of(tmp_path, n=30, extra="cadence 4")
+    store = FrameStore(tmp_path / "cache", PreviewEngine().identity())
+    render(plan, Counting(), None, store=store, frames=(0, 10))
+    Counting.calls = 0
+    again = render(plan, Counting(), None, store=store, frames=(0, 10))
+    assert again.rendered == 0 and Counting.calls == 0
