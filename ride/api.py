@@ -58,7 +58,7 @@ def frame_store(plan: Plan, request: RenderRequest, engine: Engine) -> FrameStor
 
 
 def engine_for(plan: Plan, request: RenderRequest, engine: Engine | None = None) -> Engine:
-    """The engine to use: `engine` if it fits the request (watch mode keeps its model loaded)."""
+    """The engine given (watch mode keeps one, and its model, across reloads), else a new one."""
     if engine is not None:
         return engine
     return make_engine(plan, request.engine, request.model, request.device, **(request.engine_options or {}))
@@ -78,9 +78,10 @@ def render(script: str | Path, output: str | Path | None = None, *, engine: str 
     request = RenderRequest(script, output, engine if isinstance(engine, str) else None, model, device,
                             frames, cache=cache, use_cache=use_cache, write_video=write_video)
     plan = load_plan(request)
+    asked = check_frames(plan, frames)
     engine_object = engine_for(plan, request, chosen)
     return render_plan(plan, engine_object, output_path(plan, request), store=frame_store(plan, request, engine_object),
-                       frames=check_frames(plan, frames), on_frame=on_frame, should_stop=should_stop)
+                       frames=asked, on_frame=on_frame, should_stop=should_stop)
 
 
 def check_frames(plan: Plan, frames: tuple[int, int] | str | None) -> tuple[int, int] | None:
@@ -100,6 +101,8 @@ def parse_frames(text: str | None, length: int) -> tuple[int, int]:
     if not text:
         return 0, length
     try:
+        if ":" not in text:
+            raise ValueError(text)
         start_text, _, stop_text = text.partition(":")
         start = int(start_text) if start_text else 0
         stop = int(stop_text) if stop_text else length
