@@ -78,13 +78,39 @@ def locate(name: str, base_dir: Path, what: str) -> Weights:
 
 
 def require_cached(weights: Weights, filename: str, alternative: str) -> None:
+    """A hub id that is not cached must be downloadable: say so at once, not after the hub
+    client's minute of retries."""
     from huggingface_hub import constants
 
-    if weights.kind == "hub" and constants.HF_HUB_OFFLINE and _hub_commit(weights.name, filename) is None:
+    if weights.kind != "hub" or _hub_commit(weights.name, filename) is not None:
+        return
+    why = "downloads are off (HF_HUB_OFFLINE)" if constants.HF_HUB_OFFLINE else (
+        None if hub_reachable() else f"{constants.ENDPOINT} cannot be reached")
+    if why:
         raise setup_error(f"'{weights.name}' is neither a folder here nor in the local Hugging Face cache, "
-                          "and downloads are off (HF_HUB_OFFLINE)",
+                          f"and {why}",
                           f"download it once, with network access (`hf download {weights.name}`), or use "
                           f"{alternative}")
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the hub answers a connection at all (behind a proxy, assume it does)."""
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
 
 
 def revision(weights: Weights, filename: str) -> str:
@@ -104,11 +130,11 @@ def revision(weights: Weights, filename: str) -> str:
 def _hub_commit(repo: str, filename: str, fetch: bool = False) -> str | None:
     """The commit of a cached hub file; with `fetch`, online, that small file is fetched first (the load needs
     it anyway), so a first render keys its frames on the same commit as every later one."""
-    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
 
     try:
         found = try_to_load_from_cache(repo, filename)
-        if not isinstance(found, str) and fetch and not constants.HF_HUB_OFFLINE:
+        if not isinstance(found, str) and fetch and hub_reachable():
             found = hf_hub_download(repo, filename)
     except Exception:  # not a repo id, no network...: prepare() reports what matters
         return None

@@ -198,7 +198,8 @@ class DiffusersEngine:
         self._texts.clear()
         self._images.clear()
         self._device, self._dtype = device, dtype
-        require_cached(weights, "model_index.json", "a local folder or .safetensors file")
+        require_cached(weights, "model_index.json",
+                       "a local folder or .safetensors file (or preview the scene without weights: --engine preview)")
         try:
             pipe, self._family = load_img2img(weights, dtype, self.single_file_config)
         except RideRenderError:
