@@ -11,7 +11,7 @@ ride/loop.py, once, for every engine. An engine implements this small protocol:
                                       else the uint8 HxWx3 image to re-diffuse (img2img);
                                       returns uint8 HxWx3 of the plan's size
 
-Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion.py.
+Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the diffusers engine decides without torch: which weights a name means (a folder, a file or a hub
 id), their revision (part of the frame cache's key) and family, the scheduler a name means, which file an
 image key means, how a prompt is cut into 77-token windows and how many steps img2img is asked for. Kept
-apart so that these rules read, and test, without loading a model; ride/engines/diffusion.py owns torch.
+apart so that these rules read, and test, without loading a model; ride/engines/diffusion/ owns torch.
 """
 
 from __future__ import annotations

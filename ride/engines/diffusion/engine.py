@@ -32,22 +32,14 @@ from pathlib import Path
 import diffusers
 import numpy as np
 import torch
-from diffusers import (
-    DiffusionPipeline,
-    StableDiffusionImg2ImgPipeline,
-    StableDiffusionPipeline,
-    StableDiffusionXLImg2ImgPipeline,
-    StableDiffusionXLPipeline,
-)
 from diffusers.models.embeddings import ImageProjection
 
-from ..errors import Problem, RideRenderError
-from ..morph import image_conditioning, mix_conditioning, prompt_conditioning
-from ..plan import Adapter, Conditioning, FramePlan, Mix, Plan
-from .checkpoints import (
+from ...errors import Problem, RideRenderError
+from ...morph import image_conditioning, mix_conditioning, prompt_conditioning
+from ...plan import Adapter, Conditioning, FramePlan, Mix, Plan
+from ..checkpoints import (
     ADAPTER_FORM,
     DEFAULT_ADAPTERS,
-    LOAD_ARGS,
     MODEL_HINT,
     SCHEDULERS,
     Weights,
@@ -55,24 +47,12 @@ from .checkpoints import (
     img2img_steps,
     locate,
     model_revision,
-    pipeline_family,
     require_cached,
     scheduler_name,
     setup_error,
     token_windows,
 )
-
-try:  # newer diffusers renamed `torch_dtype` to `dtype` (the old name only warns there, the new fails before)
-    from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
-
-    _DTYPE_ARG = "dtype"
-except ImportError:
-    _DTYPE_ARG = "torch_dtype"
-
-
-# a family is (img2img class, txt2img class) over one set of weights (checkpoints.pipeline_family)
-_PIPELINES = {"sd": (StableDiffusionImg2ImgPipeline, StableDiffusionPipeline),
-              "sdxl": (StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline)}
+from .loading import DTYPE_ARG, PIPELINES, choose_device, choose_dtype, dtype_name, load_img2img
 
 
 @dataclass(frozen=True)
@@ -112,8 +92,8 @@ class DiffusersEngine:
         weights, and the same before and after prepare(): the renderer reads it once, first."""
         if self._identity is None:
             try:
-                device = _choose_device(self.device)
-                device, dtype = device.type, _name(_choose_dtype(device, self.dtype))
+                device = choose_device(self.device)
+                device, dtype = device.type, dtype_name(choose_dtype(device, self.dtype))
             except RideRenderError:  # prepare() will say what is wrong
                 device, dtype = str(self.device), str(self.dtype)
             self._identity = {"engine": self.name, "model": self.model or "",
@@ -176,8 +156,8 @@ class DiffusersEngine:
         scheduler = scheduler_name(self.scheduler or s.scheduler)
         sources = {src for cond in set(plan.conditioning) for src in cond.all_sources()}
         images = sorted({src.value for src in sources if src.kind == "image"})
-        device = _choose_device(self.device)
-        dtype = _choose_dtype(device, self.dtype)
+        device = choose_device(self.device)
+        dtype = choose_dtype(device, self.dtype)
         if not (self.model or s.model):
             raise setup_error("the diffusers engine needs a model", f'add `model "..."`; {MODEL_HINT}')
         weights = locate(self.model or s.model, self._base_dir, "model")
@@ -370,7 +350,7 @@ class DiffusersEngine:
 
     def _text_to_image(self):
         if self._txt2img is None:  # the same modules as img2img: from_pipe allocates nothing
-            self._txt2img = _PIPELINES[self._family][1].from_pipe(self._img2img, **{_DTYPE_ARG: self._dtype})
+            self._txt2img = PIPELINES[self._family][1].from_pipe(self._img2img, **{DTYPE_ARG: self._dtype})
             self._txt2img.set_progress_bar_config(disable=True)
         return self._txt2img
 
@@ -378,7 +358,7 @@ class DiffusersEngine:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
         return RideRenderError(Problem(
-            f"out of GPU memory: {doing} ({self._size[0]}x{self._size[1]}, {_name(self._dtype)})",
+            f"out of GPU memory: {doing} ({self._size[0]}x{self._size[1]}, {dtype_name(self._dtype)})",
             hint="render smaller (size 512x512), turn on attention slicing and VAE tiling or CPU offload "
                  "(docs/engines.md, 'Memory'), or close other programs using the GPU"), path=self._script)
 
@@ -388,57 +368,6 @@ def _mixes(cond: Conditioning) -> list[Mix]:
 
 
 # -- loading -----------------------------------------------------------------------------------
-
-
-def load_img2img(weights: Weights, dtype: torch.dtype, single_file_config: str | None = None):
-    """(img2img pipeline, family) from a hub id, folder or single file; refuses what cannot do img2img."""
-    if weights.kind == "file":
-        family = "sdxl" if _single_file_is_xl(weights.location) else "sd"
-        load = _PIPELINES[family][0].from_single_file
-        pipe = load(weights.location, config=single_file_config, **{_DTYPE_ARG: dtype}, **LOAD_ARGS[family])
-        return pipe, family
-    class_name = DiffusionPipeline.load_config(weights.location).get("_class_name", "?")
-    family = pipeline_family(weights, class_name)
-    load = _PIPELINES[family][0].from_pretrained
-    return load(weights.location, **{_DTYPE_ARG: dtype}, **LOAD_ARGS[family]), family
-
-
-def _single_file_is_xl(path: str) -> bool:
-    """SDXL files hold a second text encoder (a .safetensors header is cheap to read; SDXL .ckpt is rare)."""
-    if not path.endswith(".safetensors"):
-        return False
-    from safetensors import safe_open
-
-    with safe_open(path, framework="pt") as checkpoint:
-        return any(k.startswith("conditioner.embedders.1.") for k in checkpoint.keys())
-
-
-def _choose_device(requested: str | None) -> torch.device:
-    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-    if requested in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
-    try:
-        device = torch.device(requested)
-    except RuntimeError:
-        raise setup_error(f"unknown device '{requested}'", "use cuda, cuda:1, mps or cpu") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise setup_error(f"device '{requested}' asked for, but torch {torch.__version__} sees no CUDA GPU",
-                          "install the CUDA build of torch for your GPU (docs/engines.md, 'Install'), check "
-                          "nvidia-smi, or render on the cpu (slow)")
-    if device.type == "mps" and not mps:
-        raise setup_error("device 'mps' asked for, but Apple's Metal backend is not available",
-                          "use Apple silicon with macOS 12.3+ and a recent torch, or render on the cpu")
-    if device.type not in ("cuda", "mps", "cpu"):
-        raise setup_error(f"unsupported device '{requested}'", "use cuda, mps or cpu")
-    return device
-
-
-def _choose_dtype(device: torch.device, requested: str | None) -> torch.dtype:
-    if requested and requested not in ("float16", "bfloat16", "float32"):
-        raise setup_error(f"unknown dtype '{requested}'", "use float16, bfloat16 or float32")
-    if requested:
-        return getattr(torch, requested)
-    return torch.float16 if device.type in ("cuda", "mps") else torch.float32
 
 
 @contextmanager
@@ -455,10 +384,6 @@ def _quiet():
 def _out_of_memory(error: RuntimeError) -> bool:
     """torch.OutOfMemoryError is a RuntimeError; MPS raises a plain one with the same words."""
     return "out of memory" in str(error).lower()
-
-
-def _name(dtype: torch.dtype) -> str:
-    return str(dtype).removeprefix("torch.")
 
 
 def _blank_image():
