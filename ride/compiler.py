@@ -328,12 +328,12 @@ class _Compiler:
     def word_setting(self, s: Settings, st: n.WordSetting) -> None:
         allowed = WORD_SETTINGS[st.name]
         words = [w.text for w in st.words]
-        if st.name == "engine":
+        if st.name in ("engine", "border"):
             if len(words) != 1 or words[0] not in allowed:
                 span = st.words[0].span if st.words else st.span
-                self.error(f"unknown engine '{' '.join(words)}'", span, did_you_mean(" ".join(words), allowed))
+                self.error(f"unknown {st.name} '{' '.join(words)}'", span, did_you_mean(" ".join(words), allowed))
             else:
-                s.engine = words[0]
+                setattr(s, st.name, words[0])
             return
         # color match [frame0|off] [lab|rgb|hsv] [amount]
         if not words or words[0] != "match":

@@ -77,9 +77,9 @@ def loop_motions(plan: Plan) -> dict[int, np.ndarray]:
     return motions
 
 
-def loop_anchor(first: np.ndarray, remaining_motion: np.ndarray) -> np.ndarray:
+def loop_anchor(first: np.ndarray, remaining_motion: np.ndarray, border: str = "reflect") -> np.ndarray:
     """Frame 0 as a frame must look for the motion still to come to carry it into frame 0."""
-    return warp_by(first, invert(remaining_motion))
+    return warp_by(first, invert(remaining_motion), border)
 
 
 def in_between(before: np.ndarray, after: np.ndarray, plan: Plan, start: int, index: int, stop: int,
@@ -87,8 +87,9 @@ def in_between(before: np.ndarray, after: np.ndarray, plan: Plan, start: int, in
     """A cadence frame between two diffused frames: `before` (frame start) carried forward and
     `after` (frame stop) carried back to `index`, cross-faded by position."""
     cameras = [plan.camera(k) for k in range(start + 1, stop + 1)]
-    forward = warp_by(before, motion(cameras[: index - start], plan))
-    backward = warp_by(after, invert(motion(cameras[index - start:], plan)))
+    border = plan.settings.border
+    forward = warp_by(before, motion(cameras[: index - start], plan), border)
+    backward = warp_by(after, invert(motion(cameras[index - start:], plan)), border)
     return blend(forward, backward, (index - start) / (stop - start))
 
 

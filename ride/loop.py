@@ -144,7 +144,7 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     frame = _closing(plan.frame(index))
     cameras = [plan.camera(k) for k in range(previous + 1, index + 1)]
     # 1. warp the last diffused frame by the camera motion since
-    image = warp_by(previous_image, motion(cameras, plan))
+    image = warp_by(previous_image, motion(cameras, plan), plan.settings.border)
     # 2. keep colours from drifting: match them to frame 0's
     if loop.reference is not None:
         image = loop.reference.match(image, plan.settings.color_amount)
@@ -154,7 +154,7 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     if frame.loop_blend > 0:
         if loop.motions is None:
             loop.motions = loop_motions(plan)
-        image = blend(image, loop_anchor(loop.first, loop.motions[index]), frame.loop_blend)
+        image = blend(image, loop_anchor(loop.first, loop.motions[index], plan.settings.border), frame.loop_blend)
     # 5. re-diffuse
     return loop.generate(frame, image)
 

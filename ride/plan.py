@@ -161,6 +161,7 @@ class Settings:
     color_space: str = "lab"  # "lab" | "rgb" | "hsv"
     color_amount: float = 1.0  # how far each frame's colours move toward the reference
     cadence: int = 1
+    border: str = "reflect"  # what the camera shows beyond the previous frame's edge: "reflect" | "replicate"
     loop: str = "none"  # "none" | "close" | "pingpong"
     loop_frames: int = 0
     reverse: bool = False
@@ -174,7 +175,7 @@ class Settings:
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",
-                     "color_space", "color_amount", "cadence")
+                     "color_space", "color_amount", "cadence", "border")
 
     def pixel_digest(self) -> str:
         parts = {name: getattr(self, name) for name in self._PIXEL_FIELDS}
@@ -305,6 +306,7 @@ class Plan:
             "init": s.init,
             "color_match": {"reference": s.color_match, "space": s.color_space, "amount": s.color_amount},
             "cadence": s.cadence,
+            "border": s.border,
             "loop": {"mode": s.loop, "frames": s.loop_frames},
             "reverse": s.reverse,
             "output": s.output,

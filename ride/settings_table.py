@@ -43,6 +43,7 @@ TEXT_SETTINGS = ("title", "model", "negative", "init", "output", "audio")
 WORD_SETTINGS = {
     "engine": ("preview", "diffusers"),
     "color": ("match", "frame0", "off", "lab", "rgb", "hsv"),
+    "border": ("reflect", "replicate"),
 }
 TOP_LEVEL_SETTINGS = TEXT_SETTINGS + tuple(WORD_SETTINGS) + (
     "size", "fps", "bpm", "seed", "steps", "guidance", "strength", "noise", "cadence", "adapter",

@@ -174,3 +174,9 @@ def test_timeline_keys_round_halves_up():
 def test_bezier_is_exact_at_its_keys():
     v = track("rotate", "0 0\n20 0.5 bezier(0.5, -0.5, 0.5, 1.5)")  # overshoots between the keys
     assert v[0] == 0.0 and v[20] == 0.5 and v[1] < 0
+
+
+def test_border_setting():
+    assert plan_of("border replicate").settings.border == "replicate"
+    assert plan_of("").settings.border == "reflect"
+    assert plan_of("border replicate").keys()[0] != plan_of("").keys()[0]  # it changes pixels
