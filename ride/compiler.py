@@ -61,9 +61,7 @@ def compile_script(script: n.Script, text: str = "", path: str = "<script>",
     problems: list[Problem] = []
     plan = _Compiler(script, path, problems, random_seed, overrides or Overrides()).run()
     if problems:
-        # one mistake may be met by two steps (a relative first key: the length, then the keys)
-        unique = {(p.span, p.message): p for p in problems}
-        problems = sorted(unique.values(), key=lambda p: (p.span.line, p.span.col))
+        problems.sort(key=lambda p: (p.span.line, p.span.col))
         raise RideCompileError(problems, text, path)
     return plan
 

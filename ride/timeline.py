@@ -51,7 +51,8 @@ def scene_length(timeline: n.Timeline, clock: Clock, problems: list[Problem]) ->
                                         entry.time.span, "write e.g. `275 end` or `+50 end`"))
                 return None
             continue  # percent keys before the end cannot shift it (relative ends use the last fixed key)
-        frame = clock.frame(entry.time, previous, problems)
+        # A key's own mistakes are resolve_keys' to report; here they only leave the length unknown.
+        frame = clock.frame(entry.time, previous, problems if entry is ends[0] else [])
         if frame is None:
             return None
         previous = frame
