@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from ride import nodes as n
-from ride.compiler import compile_text
-from ride.curves import ease
-from ride.syntax import parse
+from ride.compile.compiler import compile_text
+from ride.compile.curves import ease
+from ride.language.syntax import parse
 
 FRAMES = 100_000
 TRACKS = ["strength", "guidance", "noise", "adapter_scale", "zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y"]

@@ -1,4 +1,4 @@
-"""How fast ride.video encodes: 240 frames at 512x512 into .mp4, .webm, .gif and PNG frames.
+"""How fast ride.outputs.video encodes: 240 frames at 512x512 into .mp4, .webm, .gif and PNG frames.
 
 Run: python bench/encode_speed.py [frames] [size]
 Prints, per output: frames per second counting only the writer's time (write() calls and
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ride.video import VideoWriter, probe
+from ride.outputs.video import VideoWriter, probe
 
 
 def frame_source(size: int):

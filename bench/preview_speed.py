@@ -16,9 +16,9 @@ import numpy as np
 from PIL import Image
 
 from ride.camera import warp
-from ride.color import ColorReference
 from ride.engines.preview import PreviewEngine
 from ride.plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Conditioning, Morph, Plan, Settings, Source, Weighted
+from ride.renderer.color import ColorReference
 
 GIRO = [  # (key frame, prompt, morph frames)
     (0, "a wide street in a rural town in Tuscany, springtime", 0),

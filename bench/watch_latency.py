@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ride.api import RenderRequest
-from ride.loop import FrameEvent
+from ride.renderer.loop import FrameEvent
 from ride.watch import DEBOUNCE, Pass, Watcher
 
 GIRO = Path(__file__).resolve().parent.parent / "scenes" / "giro.ride"

@@ -6,7 +6,7 @@
     result = ride.render("scenes/giro.ride")      # frames -> video, resuming from the cache
 """
 
-from .compiler import compile_text, load
+from .compile.compiler import compile_text, load
 from .errors import RideError
 from .plan import FramePlan, Plan
 

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import DEFAULT_FOLDER, FrameStore
-from .compiler import Overrides, load
+from .compile.compiler import Overrides, load
 from .engines import Engine, make_engine
 from .errors import RideError, RideRenderError
-from .loop import FrameCallback, RenderResult
-from .loop import render as render_plan
 from .plan import Plan
+from .renderer.loop import FrameCallback, RenderResult
+from .renderer.loop import render as render_plan
+from .renderer.store import DEFAULT_FOLDER, FrameStore
 
 
 @dataclass

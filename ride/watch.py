@@ -26,11 +26,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .api import RenderRequest, check_frames, engine_for, frame_store, load_plan, output_path
-from .cache import FrameStore
 from .engines import Engine, choose_engine_name
 from .errors import RideError
-from .loop import FrameCallback, RenderCancelled, RenderResult, render
 from .plan import Plan
+from .renderer.loop import FrameCallback, RenderCancelled, RenderResult, render
+from .renderer.store import FrameStore
 
 DEBOUNCE = 0.1  # seconds without events before a burst of saves counts as one edit
 # A save that is visibly complete (the file closed after writing, or renamed into place) waits

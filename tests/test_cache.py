@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from ride.cache import FrameStore, identity_digest, prune, store_info
 from ride.errors import RideRenderError
+from ride.renderer.store import FrameStore, identity_digest, prune, store_info
 
 PREVIEW = {"engine": "preview", "version": "test"}
 

@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from ride.color import SPACES, ColorReference, hsv_to_rgb, lab_to_rgb, match_colors, rgb_to_hsv, rgb_to_lab
+from ride.renderer.color import (
+    SPACES,
+    ColorReference,
+    hsv_to_rgb,
+    lab_to_rgb,
+    match_colors,
+    rgb_to_hsv,
+    rgb_to_lab,
+)
 
 
 def scene(size: int = 96, seed: int = 0) -> np.ndarray:

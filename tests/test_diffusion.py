@@ -22,8 +22,8 @@ torch.set_num_threads(1)
 
 from ride.engines.checkpoints import SCHEDULERS, img2img_steps  # noqa: E402
 from ride.engines.diffusion import DiffusersEngine  # noqa: E402
+from ride.engines.morph import image_conditioning, lerp, prompt_conditioning, slerp  # noqa: E402
 from ride.errors import RideRenderError  # noqa: E402
-from ride.morph import image_conditioning, lerp, prompt_conditioning, slerp  # noqa: E402
 from ride.plan import Adapter  # noqa: E402
 
 ADAPTER = Adapter("ip", T.IP_WEIGHTS)

@@ -29,7 +29,7 @@ import pytest
 from conftest import ROOT, SCENES
 
 from ride.cli import main
-from ride.video import probe
+from ride.outputs.video import probe
 
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```ride(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",

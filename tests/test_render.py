@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import ride
-from ride.cache import FrameStore
 from ride.engines.preview import PreviewEngine
-from ride.loop import feedback_frames, output_order, render
+from ride.renderer.loop import feedback_frames, output_order, render
+from ride.renderer.store import FrameStore
 
 SCENE = """
 size 64x64
@@ -135,7 +135,7 @@ def test_editing_a_cadence_frame_changes_the_keys_of_earlier_in_betweens(tmp_pat
 
 
 def test_a_closing_loop_eases_strength_and_noise_down_for_the_engine(tmp_path):
-    from ride.loop import _closing
+    from ride.renderer.loop import _closing
 
     plan = plan_of(tmp_path, n=20, extra="loop close 4\nnoise 0.04")
     frame = plan.frame(19)  # loop_blend 4/5

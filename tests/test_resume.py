@@ -16,9 +16,9 @@ from conftest import write_scene
 
 from ride.api import RenderRequest, load_plan
 from ride.api import render as render_script
-from ride.cache import DEFAULT_FOLDER, FrameStore
 from ride.cli import main
 from ride.engines.preview import PreviewEngine
+from ride.renderer.store import DEFAULT_FOLDER, FrameStore
 
 BASE = """
 size 64x64

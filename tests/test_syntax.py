@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ride
-from ride import nodes as n
 from ride.errors import RideError
-from ride.syntax import parse
-from ride.unparse import unparse
+from ride.language import nodes as n
+from ride.language.syntax import parse
+from ride.language.unparse import unparse
 
 GIRO = (SCENES / "giro.ride").read_text()
 

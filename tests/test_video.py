@@ -1,4 +1,4 @@
-"""ride.video: files are read back and their metadata compared, never their bytes."""
+"""ride.outputs.video: files are read back and their metadata compared, never their bytes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from ride.errors import RideRenderError
-from ride.video import VideoWriter, output_kind, probe
+from ride.outputs.video import VideoWriter, output_kind, probe
 
 WIDTH, HEIGHT, FPS, COUNT = 64, 48, 12, 24
 

@@ -15,8 +15,8 @@ from conftest import write_scene
 import ride.api
 from ride.api import RenderRequest, load_plan
 from ride.api import render as render_script
-from ride.cache import DEFAULT_FOLDER, FrameStore
 from ride.engines.preview import PreviewEngine
+from ride.renderer.store import DEFAULT_FOLDER, FrameStore
 from ride.watch import Watcher, first_changed_frame, watched_paths
 
 SCENE = """

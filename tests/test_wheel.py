@@ -15,9 +15,9 @@ def test_installed_wheel_parses_the_scenes(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
     code = (
-        "import sys, pathlib, ride, ride.syntax\n"
+        "import sys, pathlib, ride, ride.language.syntax\n"
         f"assert ride.__file__.startswith({str(target)!r}), ride.__file__\n"
-        f"assert str(ride.syntax.grammar_path()).startswith({str(target)!r})\n"
+        f"assert str(ride.language.syntax.grammar_path()).startswith({str(target)!r})\n"
         f"for scene in sorted(pathlib.Path({str(SCENES)!r}).glob('*.ride')):\n"
         "    ride.load(scene)\n"
         "print('parsed')\n"

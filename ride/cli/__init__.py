@@ -15,10 +15,10 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from ..cache import DEFAULT_FOLDER
 from ..engines import ENGINES
 from ..errors import RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
+from ..renderer.store import DEFAULT_FOLDER
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +90,7 @@ def _print_error(console: Console, error: RideError) -> None:
 
 
 def _check(args, out: Console, err: Console) -> int:
-    from ..compiler import load
+    from ..compile.compiler import load
 
     status = 0
     for path in args.files:
@@ -108,7 +108,7 @@ def _check(args, out: Console, err: Console) -> int:
 
 def _plan(args, out: Console, err: Console) -> int:
     from ..api import parse_frames
-    from ..compiler import load
+    from ..compile.compiler import load
 
     plan = load(args.file)
     start, stop = parse_frames(args.frames, len(plan))
@@ -219,7 +219,7 @@ def _engine_options(args) -> dict:
 
 
 def _cache(args, out: Console, err: Console) -> int:
-    from ..cache import prune, store_info
+    from ..renderer.store import prune, store_info
 
     if args.action == "info":
         info = store_info(args.folder)
@@ -227,7 +227,7 @@ def _cache(args, out: Console, err: Console) -> int:
         return 0
     keep = None
     if args.keep:
-        from ..compiler import load
+        from ..compile.compiler import load
 
         keep = {key for path in args.keep for key in load(path).keys()}
     removed = prune(args.folder, keep=keep, max_bytes=parse_bytes(args.max_size), older_than_days=args.older_than)

@@ -9,8 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..api import RenderRequest, check_frames, engine_for, frame_store, load_plan, output_path
 from ..engines import Engine
-from ..loop import FrameEvent, RenderResult, render
 from ..plan import Plan
+from ..renderer.loop import FrameEvent, RenderResult, render
 
 
 def progress_bar(console: Console) -> Progress:

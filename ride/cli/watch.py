@@ -10,7 +10,7 @@ from rich.progress import Progress
 
 from ..api import RenderRequest
 from ..errors import RideError
-from ..loop import FrameEvent, RenderResult
+from ..renderer.loop import FrameEvent, RenderResult
 from ..watch import Pass, Watcher
 from .render import FrameProgress, progress_bar, summary
 

@@ -20,8 +20,8 @@ from PIL import Image
 
 from ..camera import warp
 from ..errors import RideRenderError
-from ..morph import mix_conditioning
 from ..plan import FramePlan, Plan, Source
+from .morph import mix_conditioning
 from .preview_backdrop import paint_graded
 from .preview_brush import MARGIN, brush_texture, smear, texture_for_seed
 from .preview_canvas import Canvas

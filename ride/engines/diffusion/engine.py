@@ -35,7 +35,6 @@ import torch
 from diffusers.models.embeddings import ImageProjection
 
 from ...errors import Problem, RideRenderError
-from ...morph import image_conditioning, mix_conditioning, prompt_conditioning
 from ...plan import Adapter, Conditioning, FramePlan, Mix, Plan
 from ..checkpoints import (
     ADAPTER_FORM,
@@ -52,6 +51,7 @@ from ..checkpoints import (
     setup_error,
     token_windows,
 )
+from ..morph import image_conditioning, mix_conditioning, prompt_conditioning
 from .loading import DTYPE_ARG, PIPELINES, choose_device, choose_dtype, dtype_name, load_img2img
 
 

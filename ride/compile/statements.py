@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import nodes as n
+from ..errors import Problem, Span, did_you_mean
+from ..language import nodes as n
+from ..settings import CAMERA_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE
 from .curves import TIME_VARIABLES
-from .errors import Problem, Span, did_you_mean
-from .settings_table import CAMERA_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE
 
 
 def gather(script: n.Script, problems: list[Problem]) -> Statements:

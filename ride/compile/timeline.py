@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import nodes as n
+from ..errors import Problem
+from ..language import nodes as n
+from ..plan import Conditioning, Mix, Morph, Source, Weighted
 from .curves import ease
-from .errors import Problem
-from .plan import Conditioning, Mix, Morph, Source, Weighted
 from .timing import Clock
 
 MORPH_METHODS = ("lerp", "slerp")

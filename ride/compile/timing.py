@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import nodes as n
-from .errors import Problem
+from ..errors import Problem
+from ..language import nodes as n
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import Problem, RideRenderError
+from ..errors import Problem, RideRenderError
 
 RENDER_VERSION = "ride-render-3"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"

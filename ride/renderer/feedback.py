@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .camera import camera_matrix, compose, invert, warp_by
-from .plan import Camera, FramePlan, Plan
+from ..camera import camera_matrix, compose, invert, warp_by
+from ..plan import Camera, FramePlan, Plan
 
 
 class NoiseField:

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import nodes as n
+from ..engines.checkpoints import scheduler_name
+from ..errors import Problem, RideCompileError, RideError, Span, did_you_mean
+from ..language import nodes as n
+from ..language.syntax import parse
+from ..plan import CAMERA_COLUMNS, Adapter, Plan, Settings
+from ..settings import NUMERIC, WORD_SETTINGS, NumericSetting
 from .curves import CurveKey, compile_expr, ease, evaluate, evaluate_keys
-from .engines.checkpoints import scheduler_name
-from .errors import Problem, RideCompileError, RideError, Span, did_you_mean
-from .plan import CAMERA_COLUMNS, Adapter, Plan, Settings
-from .settings_table import NUMERIC, WORD_SETTINGS, NumericSetting
 from .statements import gather
-from .syntax import parse
 from .timeline import close_loop, conditioning_per_frame, resolve_keys, scene_length
 from .timing import Clock
 

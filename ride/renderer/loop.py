@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .cache import FrameStore
-from .cache_writer import BackgroundWriter
-from .camera import warp_by
+from ..camera import warp_by
+from ..engines import Engine
+from ..errors import RideRenderError
+from ..plan import FramePlan, Plan
 from .color import ColorReference
-from .engines import Engine
-from .errors import RideRenderError
 from .feedback import (
     NoiseField,
     add_noise,
@@ -36,7 +35,8 @@ from .feedback import (
     motion,
     seam_score,
 )
-from .plan import FramePlan, Plan
+from .store import FrameStore
+from .store_writer import BackgroundWriter
 
 FrameCallback = Callable[["FrameEvent"], None]
 
@@ -260,7 +260,7 @@ def _show(writer, seam: _Seam, image: np.ndarray) -> None:
 def _open_writer(plan: Plan, output: str | Path | None, audio: str | Path | None):
     if output is None:
         return None
-    from .video import VideoWriter
+    from ..outputs.video import VideoWriter
 
     s = plan.settings
     if audio is None and s.audio:

@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-from .cache import FrameStore
+from .store import FrameStore
 
 PENDING = 8  # frames waiting to be written at most: bounds memory whatever the render's length
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numexpr
 import numpy as np
 
-from . import nodes as n
-from .errors import Problem, did_you_mean
+from ..errors import Problem, did_you_mean
+from ..language import nodes as n
 
 # name -> number of arguments (numexpr's own functions)
 FUNCTIONS = {

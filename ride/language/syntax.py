@@ -13,8 +13,8 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from ..errors import Problem, RideSyntaxError, Span
 from . import nodes as n
-from .errors import Problem, RideSyntaxError, Span
 
 MAX_SOURCE_BYTES = 2_000_000  # a scene script is text a person wrote; this is far beyond any
 MAX_SYNTAX_ERRORS = 20
@@ -22,8 +22,8 @@ MAX_SYNTAX_ERRORS = 20
 
 def grammar_path() -> Path:
     """The grammar: inside the installed wheel (ride/grammar/), else the checkout's grammar/."""
-    for candidate in (Path(__file__).parent / "grammar" / "ride.lark",
-                      Path(__file__).parent.parent / "grammar" / "ride.lark"):
+    package = Path(__file__).parent.parent
+    for candidate in (package / "grammar" / "ride.lark", package.parent / "grammar" / "ride.lark"):
         if candidate.is_file():
             return candidate
     raise FileNotFoundError("grammar/ride.lark is missing from this installation of ride")

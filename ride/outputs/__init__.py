@@ -1,0 +1,1 @@
+"""Where rendered frames go: a video file or a PNG folder (video)."""

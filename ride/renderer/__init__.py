@@ -1,0 +1,1 @@
+"""Plan + engine -> frames: the feedback loop, colour matching, loop closure, the frame store."""
