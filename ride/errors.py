@@ -6,7 +6,7 @@ format_error(). Nothing here imports the rest of ride.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,63 @@ class Span:
 NO_SPAN = Span(0, 0, 0, 0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Problem:
-    """One error: where it is, what is wrong, and what to do about it."""
+    """One error: where it is, what is wrong, and what to do about it.
+
+    `code` is stable across releases (e.g. "R201"): shown in the message, listed in docs/errors.md,
+    what an editor or a test matches on. Problems are values: copy with `replace()` to change one.
+    """
 
     message: str
     span: Span = NO_SPAN
     hint: str = ""
     path: str = ""
+    code: str = ""
+
+    def at_path(self, path: str) -> Problem:
+        """This problem in `path`, unless it already names a file."""
+        return self if self.path or not path else replace(self, path=path)
+
+
+class Diagnostics:
+    """The one collector of a check, passed explicitly to every step that can find a problem.
+
+    Steps report and go on, so every mistake of a file shows in one run (miniwdl's multi_context):
+
+        diagnostics = Diagnostics(path, text)
+        script = parse(text, diagnostics)         # syntax problems, recovering past each
+        plan = compile_script(script, diagnostics)
+        diagnostics.raise_if_any()                # all of them at once, in line order
+    """
+
+    def __init__(self, path: str = "", source: str = ""):
+        self.path = path
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def error(self, code: str, message: str, span: Span = NO_SPAN, hint: str = "") -> None:
+        self.problems.append(Problem(message, span, hint, self.path, code))
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem.at_path(self.path))
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def sorted(self) -> list[Problem]:
+        return sorted(self.problems, key=lambda p: (p.span.line, p.span.col))
+
+    def raise_if_any(self, error: type[RideError] | None = None) -> None:
+        if self.problems:
+            raise (error or RideCompileError)(self.sorted(), self.source, self.path)
 
 
 class RideError(Exception):
@@ -44,11 +93,9 @@ class RideError(Exception):
             problems = Problem(problems)
         if isinstance(problems, Problem):
             problems = [problems]
-        self.problems: list[Problem] = problems
+        self.problems: list[Problem] = [p.at_path(path) for p in problems]
         self.source = source
         self.path = path
-        for problem in self.problems:
-            problem.path = problem.path or path
         super().__init__("; ".join(p.message for p in self.problems))
 
     def __str__(self) -> str:
@@ -73,7 +120,8 @@ def format_problem(problem: Problem, source: str = "") -> str:
     where = problem.path or "ride"  # a problem with no file is the command line's
     if span.line > 0:
         where += f":{span.line}:{span.col}"
-    out = [f"{where}: error: {problem.message}"]
+    label = f"error[{problem.code}]" if problem.code else "error"
+    out = [f"{where}: {label}: {problem.message}"]
     lines = source.splitlines()
     if 0 < span.line <= len(lines):
         text = lines[span.line - 1].expandtabs(1)

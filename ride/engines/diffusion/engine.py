@@ -108,8 +108,7 @@ class DiffusersEngine:
         try:
             self._prepare(plan)
         except RideRenderError as error:
-            for problem in error.problems:
-                problem.path = problem.path or plan.settings.script
+            error.problems = [problem.at_path(plan.settings.script) for problem in error.problems]
             raise
         except RuntimeError as error:
             if not _out_of_memory(error):
