@@ -121,10 +121,11 @@ def format_problem(problem: Problem, source: str = "") -> str:
     if span.line > 0:
         where += f":{span.line}:{span.col}"
     label = f"error[{problem.code}]" if problem.code else "error"
-    out = [f"{where}: {label}: {problem.message}"]
-    lines = source.splitlines()
+    out = [f"{_printable(where)}: {label}: {_printable(problem.message)}"]
+    # Lark counts lines by "\n" alone; str.splitlines() would also break at \f, \v, \x1c-\x1e and \u2028
+    lines = source.split("\n")
     if 0 < span.line <= len(lines):
-        text = lines[span.line - 1].expandtabs(1)
+        text = _printable(lines[span.line - 1].rstrip("\r").expandtabs(1), keep_width=True)
         start = span.col - 1
         # a span running over several lines is underlined to the end of its first line's code
         width = span.end_col - span.col if span.end_line == span.line else len(text.split("#")[0].rstrip()) - start
@@ -133,8 +134,21 @@ def format_problem(problem: Problem, source: str = "") -> str:
         out.append(f"  {span.line:>4} | {text}")
         out.append(f"       | {' ' * start}{'^' * width}")
     if problem.hint:
-        out.append(f"  hint: {problem.hint}")
+        out.append(f"  hint: {_printable(problem.hint)}")
     return "\n".join(out)
+
+
+_CONTROL = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
+                                   *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
+def _printable(text: str, keep_width: bool = False) -> str:
+    """A script's text as the terminal may safely show it: control characters (escape sequences,
+    bells, bidirectional overrides) never reach the terminal. In a source line each becomes one
+    visible character, so the caret stays under its column; in a message, its escape code."""
+    if keep_width:
+        return text.translate(_CONTROL)
+    return "".join(repr(c)[1:-1] if ord(c) in _CONTROL else c for c in text)
 
 
 def _window(text: str, start: int, width: int, room: int = 100) -> tuple[str, int, int]:
