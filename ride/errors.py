@@ -30,7 +30,7 @@ NO_SPAN = Span(0, 0, 0, 0)
 class Problem:
     """One error: where it is, what is wrong, and what to do about it.
 
-    `code` is stable across releases (e.g. "R201"): shown in the message, listed in docs/errors.md,
+    `code` is stable across releases (e.g. "R201"): shown after the message, listed in docs/errors.md,
     what an editor or a test matches on. Problems are values: copy with `replace()` to change one.
     """
 
@@ -120,8 +120,9 @@ def format_problem(problem: Problem, source: str = "") -> str:
     where = problem.path or "ride"  # a problem with no file is the command line's
     if span.line > 0:
         where += f":{span.line}:{span.col}"
-    label = f"error[{problem.code}]" if problem.code else "error"
-    out = [f"{_printable(where)}: {label}: {_printable(problem.message)}"]
+    # DESIGN's `path:line:col: error: message`, the stable code last, where tools and people find it
+    code = f" [{problem.code}]" if problem.code else ""
+    out = [f"{_printable(where)}: error: {_printable(problem.message)}{code}"]
     # Lark counts lines by "\n" alone; str.splitlines() would also break at \f, \v, \x1c-\x1e and \u2028
     lines = source.split("\n")
     if 0 < span.line <= len(lines):

@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 def _print_error(console: Console, error: RideError) -> None:
     text = format_error(error)
     for line in text.splitlines():
-        style = "bold red" if ": error" in line.split(" | ")[0] else ("cyan" if line.lstrip().startswith("hint:") else None)
+        style = "bold red" if ": error: " in line else ("cyan" if line.lstrip().startswith("hint:") else None)
         console.print(line, style=style, markup=False)
     count = len(error.problems)
     if count > 1:
