@@ -1,11 +1,12 @@
 """The feedback loop with the preview engine: determinism, loop closure, cadence, order, colour."""
 
+import builders as B
 import numpy as np
 import pytest
 
 import ride
 from ride.engines.preview import PreviewEngine
-from ride.renderer.loop import feedback_frames, output_order, render
+from ride.renderer.loop import output_order, render
 from ride.renderer.store import FrameStore
 
 SCENE = """
@@ -35,7 +36,7 @@ def plan_of(tmp_path, n=36, extra="", name="scene.ride"):
 
 
 def frames_of(plan, store=None, stop=None):
-    return dict(feedback_frames(plan, PreviewEngine(), store, 0, stop or len(plan)))
+    return dict(enumerate(B.feedback_render(plan, PreviewEngine(), store=store, stop=stop)))
 
 
 def test_same_scene_renders_byte_identical_frames(tmp_path):
@@ -102,7 +103,7 @@ def test_resume_from_the_store_gives_the_same_frames(tmp_path):
     plan = plan_of(tmp_path, extra="cadence 3\nloop close 9")
     clean = frames_of(plan)
     store = FrameStore(tmp_path / "cache", PreviewEngine().identity())
-    list(feedback_frames(plan, PreviewEngine(), store, 0, 17))  # stop part-way
+    B.feedback_render(plan, PreviewEngine(), store=store, stop=17)  # stop part-way
     resumed = render(plan, PreviewEngine(), None, store=store)
     assert resumed.reused >= 17 and resumed.rendered == len(plan) - resumed.reused
     for i, key in enumerate(plan.keys()):
