@@ -12,6 +12,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before huggingface_hub is import
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a model per test; conftest.py does not even collect this file under -m "not slow"
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 

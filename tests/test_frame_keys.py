@@ -78,7 +78,7 @@ def test_with_cadence_an_edit_changes_the_keys_from_the_first_frame_that_depends
     assert_keys_change_exactly_from(before, after, first_dependent(before, first))
 
 
-@EXAMPLES
+@settings(max_examples=10, deadline=None)  # each example compiles two scripts per segment
 @given(scenes(cadences=(2, 3, 4)))
 def test_cadence_in_betweens_depend_on_their_next_diffused_frame(scene):
     length, cadence, _ = scene

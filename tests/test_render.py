@@ -47,6 +47,7 @@ def test_same_scene_renders_byte_identical_frames(tmp_path):
     assert a[5].shape == (64, 64, 3) and a[5].dtype == np.uint8
 
 
+@pytest.mark.slow
 def test_loop_close_scores_far_better_than_an_open_scene(tmp_path):
     closed = render(plan_of(tmp_path, extra="loop close 12", name="closed.ride"), PreviewEngine(), None)
     opened = render(plan_of(tmp_path, name="open.ride"), PreviewEngine(), None)
@@ -55,6 +56,7 @@ def test_loop_close_scores_far_better_than_an_open_scene(tmp_path):
     assert closed.seam < 3.0
 
 
+@pytest.mark.slow
 def test_a_zooming_loop_closes_too(tmp_path):
     extra = "loop close 18"
     scene = SCENE.replace("zoom 1.03", "zoom 1.06")
@@ -81,6 +83,7 @@ def test_reverse_and_pingpong_order(tmp_path):
     assert output_order(both, 0, 5) == [4, 3, 2, 1, 0, 1, 2, 3]
 
 
+@pytest.mark.slow
 def test_colour_match_reduces_drift_over_300_frames(tmp_path):
     # A strong repaint toward a prompt unlike frame 0's pulls colours away; matching holds them.
     scene = ("size 64x64\nstrength 0.3\nnoise 0.04\nseed 3 iter\ncamera {{ zoom 1.02 }}\n"
@@ -99,6 +102,7 @@ def test_colour_match_reduces_drift_over_300_frames(tmp_path):
     assert matched < 0.5 * unmatched
 
 
+@pytest.mark.slow
 def test_resume_from_the_store_gives_the_same_frames(tmp_path):
     plan = plan_of(tmp_path, extra="cadence 3\nloop close 9")
     clean = frames_of(plan)
