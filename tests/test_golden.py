@@ -20,8 +20,9 @@ from ride.errors import RideError, format_error
 ERROR_CASES = sorted((GOLDEN / "errors").glob("*.ride"))
 SCENE_CASES = sorted(SCENES.glob("*.ride"))
 
-FRAME_COLUMNS = ("index", "time", "seed", "strength", "guidance", "steps", "noise", "adapter_scale", "loop_blend",
-                 "diffuse", "zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y", "conditioning", "negative")
+# A frame's own numbers in FramePlan's order, then its camera's, then what it is conditioned on:
+# a new per-frame setting or camera field shows up as a new column with no change here.
+DESCRIBED = ("camera", "conditioning", "negative", "key")  # not plain numbers (the key: property tests)
 # Settings that are not values of the scene: where the script was read from, and content digests.
 UNREVIEWED_SETTINGS = ("script", "base_dir", "assets")
 
@@ -37,6 +38,8 @@ def check_golden(path: Path, text: str, update: bool) -> None:
 
 
 def number(x) -> str:
+    if isinstance(x, (bool, int)):
+        return str(int(x))
     r = round(float(x), 6)
     return repr(0.0 if r == 0 else r)
 
@@ -54,20 +57,22 @@ def described(conditioning) -> str:
     return text
 
 
+def columns(frame) -> list[str]:
+    own = [f.name for f in fields(frame) if f.name not in DESCRIBED]
+    return own + [f.name for f in fields(frame.camera)] + ["conditioning", "negative"]
+
+
 def frame_row(frame) -> list[str]:
-    camera = frame.camera
-    return [str(frame.index), number(frame.time), str(frame.seed), number(frame.strength), number(frame.guidance),
-            str(frame.steps), number(frame.noise), number(frame.adapter_scale), number(frame.loop_blend),
-            str(int(frame.diffuse)), number(camera.zoom), number(camera.pan_x), number(camera.pan_y),
-            number(camera.rotate), number(camera.focus_x), number(camera.focus_y),
-            described(frame.conditioning), frame.negative]
+    own = [number(getattr(frame, f.name)) for f in fields(frame) if f.name not in DESCRIBED]
+    camera = [number(getattr(frame.camera, f.name)) for f in fields(frame.camera)]
+    return own + camera + [described(frame.conditioning), frame.negative]
 
 
 def plan_values_csv(plan) -> str:
     """Every frame's values, one row per frame, from FramePlan's attributes (not the CLI's table)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FRAME_COLUMNS)
+    writer.writerow(columns(plan.frame(0)))
     for frame in plan.frames():
         writer.writerow(frame_row(frame))
     return out.getvalue()
