@@ -3,9 +3,10 @@
     .venv/bin/python bench/diffusers_overhead.py [--frames 48] [--size 64] [--repeats 3] [--threads 1]
 
 Renders a scene (cuts, a slerp morph, feedback: each output is the next init) three times over:
-  render  ride's whole render stage, ride.renderer.loop.render (still camera, colour match off, no noise,
-          no cache, no video: the steps that would change pixels are off, so frames can be compared);
-  engine  DiffusersEngine.prepare(plan), then generate(frame, previous) per frame;
+  render  ride's feedback loop, the renderer's own frame generator through tests/builders.py (still camera,
+          colour match off, no noise, no cache, no video: the steps that would change pixels are off, so
+          frames can be compared);
+  engine  DiffusersEngine.prepare(plan), then generate(frame, previous) per frame (the engine alone);
   bare    the same pipeline called with the same arguments: embeddings computed beforehand with
           diffusers' own encode_prompt and ride.engines.morph, a generator seeded per frame, uint8 feedback.
 Both loops must give byte-identical frames (checked), so the ratio is the cost of ride's bookkeeping
@@ -26,6 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import builders as B  # noqa: E402
 import numpy as np  # noqa: E402
 import tiny_sd as T  # noqa: E402
 import torch  # noqa: E402
@@ -33,31 +35,30 @@ from diffusers import StableDiffusionPipeline  # noqa: E402
 
 from ride.engines.diffusion import DiffusersEngine  # noqa: E402
 from ride.engines.morph import lerp, slerp  # noqa: E402
-from ride.renderer.loop import render  # noqa: E402
 
 PROMPTS = ["a wide street in a rural town", "a road in the countryside", "a road by the sea"]
 
 
-def scene(frames: int) -> list:
-    """Cuts every 16 frames, and an 8-frame slerp morph into each new prompt."""
-    conds = []
-    for i in range(frames):
-        key, offset = divmod(i, 16)
-        current, following = T.prompt(PROMPTS[key % 3]), T.prompt(PROMPTS[(key + 1) % 3])
-        if offset >= 8:
-            conds.append(T.cond(following, start=(current,), position=(offset - 7) / 9, method="slerp"))
-        else:
-            conds.append(T.cond(current))
-    return conds
+def scene(frames: int, size: int, folder: str):
+    """Cuts every 16 frames, and a slerp morph into each new prompt over the 8 frames before it."""
+    timeline = [f'{key} "{PROMPTS[key // 16 % 3]}"' + (" morph 9 slerp" if key else "") for key in range(0, frames, 16)]
+    text = B.scene_text(timeline, length=frames, size=size, model="sd", seed="7 iter", steps=4, strength=0.6,
+                        guidance=5, noise=0, color_match="off")
+    return B.compile_scene(text, folder)
 
 
-run_engine = T.feedback_render
+def run_engine(engine: DiffusersEngine, plan) -> list[np.ndarray]:
+    """The engine alone: each output is the next frame's init, nothing of ride's loop in between."""
+    engine.prepare(plan)
+    frames, image = [], None
+    for frame in plan.frames():
+        image = engine.generate(frame, image)
+        frames.append(image)
+    return frames
 
 
 def run_render(engine: DiffusersEngine, plan) -> list[np.ndarray]:
-    frames: list[np.ndarray] = []
-    render(plan, engine, None, on_frame=lambda event: frames.append(event.image))
-    return frames
+    return B.feedback_render(plan, engine)
 
 
 def bare_arguments(pipe, plan) -> list[dict]:
@@ -103,9 +104,7 @@ def main() -> None:
     torch.set_num_threads(options.threads)
     with tempfile.TemporaryDirectory() as folder:
         T.save_sd(Path(folder) / "sd")
-        plan = T.make_plan(scene(options.frames), model="sd", base_dir=folder, size=options.size,
-                           steps=4, strength=0.6, guidance=5.0)
-        plan.settings.color_match = "off"
+        plan = scene(options.frames, options.size, folder)
         engine = DiffusersEngine()
         reference = run_engine(engine, plan)  # loads the model, warms torch up
         pipe = engine.pipeline
@@ -130,7 +129,7 @@ def main() -> None:
     render_s, engine_s, bare_s = min(times["render"]), min(times["engine"]), min(times["bare"])
     n = options.frames
     print(f"{n} frames at {options.size}x{options.size}, {options.threads} thread(s), best of {options.repeats}")
-    print(f"  render  {render_s:7.3f} s  ({1000 * render_s / n:6.1f} ms/frame)  ride.renderer.loop.render")
+    print(f"  render  {render_s:7.3f} s  ({1000 * render_s / n:6.1f} ms/frame)  the renderer's frame generator")
     print(f"  engine  {engine_s:7.3f} s  ({1000 * engine_s / n:6.1f} ms/frame)  engine.generate alone")
     print(f"  bare    {bare_s:7.3f} s  ({1000 * bare_s / n:6.1f} ms/frame)  diffusers by hand")
     print(f"  (largest pixel difference, render vs engine loop: {drift} level(s) of 255)")

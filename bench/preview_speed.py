@@ -1,24 +1,31 @@
-"""How fast the preview path runs: warp, colour match and preview generate, feeding back.
+"""How fast the preview path runs: preview generate, warp and colour match, feeding back.
 
     .venv/bin/python bench/preview_speed.py [--size 512] [--frames 240] [--still docs/img/preview_still.png]
 
-Renders the Giro d'Italia timeline (DESIGN.md) with the preview engine and prints milliseconds per
-frame for each stage and frames per second of the three together (video encoding is not included).
+Renders the Giro d'Italia timeline (DESIGN.md) with the preview engine through the renderer's own
+feedback loop (tests/builders.py: warp, colour match, noise, engine, as `ride render` does; no
+cache, no video) and prints milliseconds per frame: the engine's `generate`, the rest of the loop,
+and frames per second of both. Then it times the warp and the LAB colour match alone on the
+rendered frames, to show where the loop's share goes.
 --still also writes the docs' sample: a road by the sea beside a mountain road, 40 frames in.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
-from PIL import Image
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the shared plan and loop builders
 
-from ride.camera import warp
-from ride.engines.preview import PreviewEngine
-from ride.plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Conditioning, Morph, Plan, Settings, Source, Weighted
-from ride.renderer.color import ColorReference
+import builders as B  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from ride.camera import warp  # noqa: E402
+from ride.engines.preview import PreviewEngine  # noqa: E402
+from ride.renderer.color import ColorReference  # noqa: E402
 
 GIRO = [  # (key frame, prompt, morph frames)
     (0, "a wide street in a rural town in Tuscany, springtime", 0),
@@ -29,37 +36,51 @@ GIRO = [  # (key frame, prompt, morph frames)
     (175, "a road in the countryside, cypress trees, Tuscany", 0),
     (225, "a narrow road through a medieval town in Tuscany, sunny day", 0),
 ]
+CAMERA = {"zoom": 1.01, "focus": "0.5, 0.62", "pan": "0, 0.3*sin(2*pi*sec/8)"}
 
 
-def giro_plan(size: int, frames: int) -> Plan:
-    conditioning = []
-    for i in range(frames):
-        index = max(k for k, (key, _, _) in enumerate(GIRO) if key <= i)
-        sources = (Weighted(Source("prompt", GIRO[index][1]), 1.0),)
-        morph = None
-        if index + 1 < len(GIRO) and GIRO[index + 1][2] and i >= GIRO[index + 1][0] - GIRO[index + 1][2]:
-            key, text, length = GIRO[index + 1]
-            morph = Morph(sources, 1 - (key - i) / length, "slerp")
-            sources = (Weighted(Source("prompt", text), 1.0),)
-        conditioning.append(Conditioning(sources, morph))
-    columns = {name: np.zeros(frames) for name in NUMERIC_COLUMNS + CAMERA_COLUMNS}
-    seconds = np.arange(frames) / 12
-    columns.update(seed=1234 + np.arange(frames), strength=np.full(frames, 0.35), steps=np.full(frames, 30),
-                   zoom=np.full(frames, 1.01), focus_x=np.full(frames, 0.5), focus_y=np.full(frames, 0.62),
-                   pan_y=0.3 * np.sin(2 * np.pi * seconds / 8))
-    settings = Settings(width=size, height=size, length=frames, fps=12)
-    return Plan(settings, columns, conditioning, [""] * frames, np.ones(frames, dtype=bool))
+def giro_plan(size: int, frames: int, prompt: str | None = None):
+    """The Giro timeline cut to `frames` (or one prompt held throughout)."""
+    timeline = prompt or [f'{key} "{text}"' + (f" morph {morph} slerp" if morph else "")
+                          for key, text, morph in GIRO if key < frames]
+    return B.make_plan(timeline, length=frames, size=size, fps=12, seed="1234 iter", strength=0.35, steps=30,
+                       noise=0, camera=CAMERA)
 
 
-def still(prompt: str, size: int, frames: int = 40) -> np.ndarray:
-    plan = giro_plan(size, frames)
-    plan.conditioning = [Conditioning((Weighted(Source("prompt", prompt), 1.0),))] * frames
-    engine = PreviewEngine()
-    engine.prepare(plan)
-    image = None
-    for frame in plan.frames():
-        image = engine.generate(frame, None if image is None else warp(image, frame.camera))
-    return image
+class TimedEngine:
+    """The preview engine, timing its own calls (wall and CPU) so the loop's share is the rest."""
+
+    def __init__(self):
+        self.engine = PreviewEngine()
+        self.prepare_s = 0.0
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def prepare(self, plan) -> None:
+        began = time.perf_counter()
+        self.engine.prepare(plan)
+        self.prepare_s += time.perf_counter() - began
+
+    def generate(self, frame, init):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        image = self.engine.generate(frame, init)
+        self.wall.append(time.perf_counter() - wall)
+        self.cpu.append(time.thread_time() - cpu)
+        return image
+
+    def __getattr__(self, name):  # identity() and the rest of the protocol, untimed
+        return getattr(self.engine, name)
+
+
+def timed(work, items) -> tuple[np.ndarray, np.ndarray]:
+    """Milliseconds per item of `work(item)`: wall and CPU."""
+    wall, cpu = [], []
+    for item in items:
+        w, c = time.perf_counter(), time.thread_time()
+        work(item)
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.thread_time() - c)
+    return np.array(wall) * 1000, np.array(cpu) * 1000
 
 
 def main() -> None:
@@ -69,40 +90,29 @@ def main() -> None:
     parser.add_argument("--still", help="also write the sea road / mountain road sample here")
     args = parser.parse_args()
     if args.still:
-        pair = [still(GIRO[2][1], args.size), still(GIRO[3][1], args.size)]
+        pair = [B.feedback_render(giro_plan(args.size, 40, GIRO[i][1]), PreviewEngine())[-1] for i in (2, 3)]
         Image.fromarray(np.concatenate(pair, axis=1)).save(args.still)
     plan = giro_plan(args.size, args.frames)
-    engine = PreviewEngine()
-    started = time.perf_counter()
-    engine.prepare(plan)
-    prepare = time.perf_counter() - started
-    stages = ("warp", "colour match", "preview generate")
-    wall, cpu = {name: [] for name in stages}, {name: [] for name in stages}
-    previous, reference = None, None
-    for frame in plan.frames():
-        marks = [(time.perf_counter(), time.thread_time())]
-        init = None if previous is None else warp(previous, frame.camera)
-        marks.append((time.perf_counter(), time.thread_time()))
-        image = engine.generate(frame, init)
-        marks.append((time.perf_counter(), time.thread_time()))
-        if reference is None:
-            reference = ColorReference(image, "lab")
-        else:
-            image = reference.match(image)
-        marks.append((time.perf_counter(), time.thread_time()))
-        previous = image
-        if frame.index > 0:  # frame 0 has no warp and builds the colour reference
-            for name, (start, end) in zip(("warp", "preview generate", "colour match"), zip(marks, marks[1:])):
-                wall[name].append(end[0] - start[0])
-                cpu[name].append(end[1] - start[1])
-    print(f"preview path, {args.size}x{args.size}, {args.frames} frames fed back (prepare {prepare * 1000:.0f} ms)")
+    engine = TimedEngine()
+    began, began_cpu = time.perf_counter(), time.thread_time()
+    frames = B.feedback_render(plan, engine)
+    total = (time.perf_counter() - began - engine.prepare_s) * 1000 / len(frames)
+    total_cpu = (time.thread_time() - began_cpu) * 1000 / len(frames)
+    generate, generate_cpu = np.array(engine.wall) * 1000, np.array(engine.cpu) * 1000
+    print(f"preview path, {args.size}x{args.size}, {args.frames} frames fed back by the renderer's loop "
+          f"(prepare {engine.prepare_s * 1000:.0f} ms)")
     print("  wall ms/frame: mean, median, p95; CPU ms/frame (what a busy machine cannot inflate)")
-    for name in stages:
-        ms, cpu_ms = np.array(wall[name]) * 1000, np.array(cpu[name]) * 1000
+    rows = [("preview generate", generate, generate_cpu)]
+    # the stages alone, on the rendered frames (frame 0 has no warp and builds the colour reference)
+    reference = ColorReference(frames[0], "lab")
+    rows.append(("warp", *timed(lambda i: warp(frames[i - 1], plan.camera(i)), range(1, len(frames)))))
+    rows.append(("colour match", *timed(lambda i: reference.match(frames[i]), range(1, len(frames)))))
+    for name, ms, cpu_ms in rows:
         print(f"  {name:<17} {ms.mean():6.2f} {np.median(ms):6.2f} {np.percentile(ms, 95):6.2f}   cpu {cpu_ms.mean():6.2f}")
-    total, total_cpu = (sum(np.mean(t[name]) for name in stages) for t in (wall, cpu))
-    print(f"  together          {total * 1000:6.2f} ms = {1 / total:.0f} fps"
-          f"   cpu {total_cpu * 1000:6.2f} ms = {1 / total_cpu:.0f} fps")
+    loop, loop_cpu = total - generate.mean(), total_cpu - generate_cpu.mean()
+    print(f"  rest of the loop  {loop:6.2f}                 cpu {loop_cpu:6.2f}   (warp, colour match, noise)")
+    print(f"  together          {total:6.2f} ms = {1000 / total:.0f} fps"
+          f"   cpu {total_cpu:6.2f} ms = {1000 / total_cpu:.0f} fps")
 
 
 if __name__ == "__main__":

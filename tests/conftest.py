@@ -12,7 +12,20 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
+    parser.addoption("--update-golden", action="store_true",
+                     help="write the golden files (plan values, error text) from the current output; review the diff")
+
+
+# Test files that import torch at collection: seconds before any test runs. A quick run
+# (`pytest -m "not slow"`) does not collect them; every test in them is marked slow.
+TORCH_FILES = ("test_diffusion.py",)
+
+
+def pytest_ignore_collect(collection_path, config):
+    markexpr = " ".join((config.getoption("markexpr") or "").split())
+    if collection_path.name in TORCH_FILES and markexpr == "not slow":
+        return True
+    return None
 
 
 @pytest.fixture

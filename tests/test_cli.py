@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import SCENES, write_scene
 
 from ride.cli import main
@@ -59,6 +60,7 @@ def test_plan_bad_frames_is_a_clear_error(capsys):
     assert "--frames must look like A:B" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_check_does_not_import_torch():
     code = ("import sys; from ride.cli import main; main(['check', %r]); "
             "sys.exit(1 if {'torch', 'diffusers', 'moviepy'} & set(sys.modules) else 0)") % GIRO

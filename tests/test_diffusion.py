@@ -12,9 +12,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before huggingface_hub is import
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a model per test; conftest.py does not even collect this file under -m "not slow"
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
+import builders as B  # noqa: E402
 import tiny_sd as T  # noqa: E402
 
 # Tiny models on a shared 2-core machine: thread hand-offs cost ten times the arithmetic.
@@ -24,9 +27,8 @@ from ride.engines.checkpoints import SCHEDULERS, img2img_steps  # noqa: E402
 from ride.engines.diffusion import DiffusersEngine  # noqa: E402
 from ride.engines.morph import image_conditioning, lerp, prompt_conditioning, slerp  # noqa: E402
 from ride.errors import RideRenderError  # noqa: E402
-from ride.plan import Adapter  # noqa: E402
 
-ADAPTER = Adapter("ip", T.IP_WEIGHTS)
+ADAPTER = f'"ip" "{T.IP_WEIGHTS}"'  # the `adapter` line's value: repo (a folder here), weights
 LONG = "ab " * 80  # 160 tokens with the tiny one-token-per-character vocabulary: 3 windows of 75
 
 
@@ -53,12 +55,20 @@ def engine() -> DiffusersEngine:
     return DiffusersEngine()
 
 
-def plan_for(models, conds, **kw):
-    kw.setdefault("model", "sd")
-    return T.make_plan(conds, base_dir=str(models), size=32, **kw)
+def plan_for(models, timeline="a road", *, length: int = 1, **settings):
+    """A 32x32 scene in the models folder (`model "sd"` unless told; model=None: no model line)."""
+    values = {"model": "sd", "seed": "7 iter", "strength": 0.6, "guidance": 3, "steps": 4, "noise": 0}
+    values.update(settings)
+    values = {name: value for name, value in values.items() if value is not None}
+    return B.compile_scene(B.scene_text(timeline, length=length, size=32, **values), models, "test.ride")
 
 
-render = T.feedback_render
+def render(engine, plan):
+    return B.feedback_render(plan, engine)
+
+
+def morphing(plan):
+    return [frame for frame in plan.frames() if frame.conditioning.morph is not None]
 
 
 @contextmanager
@@ -72,23 +82,24 @@ def unet_calls(pipe):
         handle.remove()
 
 
-def scene() -> list:
-    road, country = T.prompt("a wide street in a rural town"), T.prompt("a road in the countryside")
-    morph = [T.cond(country, start=(road,), position=p, method="slerp") for p in (0.25, 0.5, 0.75)]
-    mixed = T.cond(T.prompt("a road in the countryside", 0.7), T.image("still.png", 0.3))
-    back = T.cond(road, start=(T.image("other.png"),), position=0.5, method="lerp")
-    return [T.cond(road), T.cond(road), *morph, T.cond(country), mixed, mixed, T.cond(T.image("other.png")), back]
+# two prompts, a slerp morph between them, a prompt + image mix, an image key, a lerp morph back
+SCENE = ['0 "a wide street in a rural town"',
+         '5 "a road in the countryside" morph 4 slerp',
+         '6 "a road in the countryside" * 0.7 + image "still.png" * 0.3',
+         '8 image "other.png"',
+         '10 "a wide street in a rural town" morph 2 lerp']
+SCENE_LENGTH = 11
 
 
 # -- a scene, end to end -------------------------------------------------------------
 
 
 def test_scene_renders_with_morph_and_image_keys_byte_identically(models, engine):
-    plan = plan_for(models, scene(), adapter=ADAPTER)
+    plan = plan_for(models, SCENE, length=SCENE_LENGTH, adapter=ADAPTER)
     first = render(engine, plan)
-    assert len(first) == 10
+    assert len(first) == SCENE_LENGTH
     assert all(f.shape == (32, 32, 3) and f.dtype == np.uint8 for f in first)
-    assert len({f.tobytes() for f in first}) == 10  # every frame was repainted
+    assert len({f.tobytes() for f in first}) == SCENE_LENGTH  # every frame was repainted
     again = render(DiffusersEngine(), plan)  # a fresh engine, as in a new process, loading the folder again
     assert [f.tobytes() for f in again] == [f.tobytes() for f in first]
     reused = render(engine, plan)  # the same engine: cached embeddings, adapter scale already set
@@ -96,12 +107,12 @@ def test_scene_renders_with_morph_and_image_keys_byte_identically(models, engine
 
 
 def test_prepare_reloads_only_what_changed(models, engine):
-    plan = plan_for(models, [T.cond(T.prompt("a"))])
+    plan = plan_for(models, "a")
     engine.prepare(plan)
     pipe = engine.pipeline
-    engine.prepare(plan_for(models, [T.cond(T.prompt("b"))], scheduler="ddim"))
+    engine.prepare(plan_for(models, "b", scheduler="ddim"))
     assert engine.pipeline is pipe and type(pipe.scheduler).__name__ == "DDIMScheduler"
-    engine.prepare(plan_for(models, [T.cond(T.prompt("b"))], model="sdxl"))
+    engine.prepare(plan_for(models, "b", model="sdxl"))
     assert engine.pipeline is not pipe and type(engine.pipeline).__name__ == "StableDiffusionXLImg2ImgPipeline"
 
 
@@ -110,8 +121,8 @@ def test_prepare_reloads_only_what_changed(models, engine):
 
 def test_text_encoder_runs_once_per_distinct_source(models):
     engine = DiffusersEngine()
-    engine.prepare(plan_for(models, [T.cond(T.prompt("warm up"))]))  # load, so the hook can go on the encoder
-    plan = plan_for(models, scene(), adapter=ADAPTER, negative="blurry")
+    engine.prepare(plan_for(models, "warm up"))  # load, so the hook can go on the encoder
+    plan = plan_for(models, SCENE, length=SCENE_LENGTH, adapter=ADAPTER, negative="blurry")
     texts = []
     handle = engine.pipeline.text_encoder.register_forward_hook(lambda m, a, out: texts.append(a[0].shape))
     render(engine, plan)
@@ -125,15 +136,15 @@ def test_text_encoder_runs_once_per_distinct_source(models):
 @pytest.mark.parametrize("method", ["slerp", "lerp"])
 def test_morph_sends_the_interpolated_embeddings_to_the_unet(models, engine, method):
     a, b = "a road by the sea", "a mountain pass"
-    conds = [T.cond(T.prompt(b), start=(T.prompt(a),), position=p, method=method) for p in (0.3, 0.8)]
-    plan = plan_for(models, conds, guidance=1.0)  # no classifier-free guidance: the UNet sees the prompt only
+    timeline = [f'0 "{a}"', f'5 "{b}" morph 4 {method}']
+    plan = plan_for(models, timeline, length=6, guidance=1)  # no classifier-free guidance: the UNet sees the prompt only
     engine.prepare(plan)
     pipe = engine.pipeline
     with torch.no_grad():  # diffusers' own encoding is the reference
         ref_a, ref_b = (pipe.encode_prompt(t, "cpu", 1, False)[0].numpy() for t in (a, b))
     init = np.full((32, 32, 3), 128, np.uint8)
     interpolate = slerp if method == "slerp" else lerp
-    for frame in plan.frames():
+    for frame in morphing(plan):
         with unet_calls(pipe) as calls:
             engine.generate(frame, init)
         sent = calls[0]["encoder_hidden_states"].numpy()
@@ -142,25 +153,26 @@ def test_morph_sends_the_interpolated_embeddings_to_the_unet(models, engine, met
 
 def test_sdxl_blends_pooled_embeddings(models, engine):
     a, b = "a road by the sea", "a mountain pass"
-    conds = [T.cond(T.prompt(b), start=(T.prompt(a),), position=0.4, method="slerp")]
-    plan = plan_for(models, conds, model="sdxl", guidance=1.0)
+    plan = plan_for(models, [f'0 "{a}"', f'5 "{b}" morph 4 slerp'], length=6, model="sdxl", guidance=1)
+    frame = morphing(plan)[2]
+    position = frame.conditioning.morph.position
     engine.prepare(plan)
     pipe = engine.pipeline
     with torch.no_grad():
         (emb_a, _, pool_a, _), (emb_b, _, pool_b, _) = (
             pipe.encode_prompt(t, device="cpu", do_classifier_free_guidance=False) for t in (a, b))
     with unet_calls(pipe) as calls:
-        image = engine.generate(plan.frame(0), None)  # frame 0: txt2img
-    assert image.shape == (32, 32, 3)
+        image = engine.generate(frame, None)  # no init: txt2img
+    assert image.shape == (32, 32, 3) and 0 < position < 1
     sent = calls[0]
-    np.testing.assert_allclose(sent["encoder_hidden_states"].numpy(), slerp(emb_a.numpy(), emb_b.numpy(), 0.4),
-                               atol=1e-5)
+    np.testing.assert_allclose(sent["encoder_hidden_states"].numpy(),
+                               slerp(emb_a.numpy(), emb_b.numpy(), position), atol=1e-5)
     np.testing.assert_allclose(sent["added_cond_kwargs"]["text_embeds"].numpy(),
-                               slerp(pool_a.numpy(), pool_b.numpy(), 0.4), atol=1e-5)
+                               slerp(pool_a.numpy(), pool_b.numpy(), position), atol=1e-5)
 
 
 def test_sdxl_empty_negative_is_zeros_as_in_diffusers(models, engine):
-    plan = plan_for(models, [T.cond(T.prompt("a road"))], model="sdxl", guidance=5.0)
+    plan = plan_for(models, "a road", model="sdxl", guidance=5)
     engine.prepare(plan)
     with unet_calls(engine.pipeline) as calls:
         engine.generate(plan.frame(0), np.zeros((32, 32, 3), np.uint8))
@@ -170,25 +182,25 @@ def test_sdxl_empty_negative_is_zeros_as_in_diffusers(models, engine):
 
 
 def test_long_prompts_are_windowed_not_truncated(models, engine):
-    plan = plan_for(models, [T.cond(T.prompt("x"), start=(T.prompt(LONG),), position=0.5)], negative="blurry")
+    plan = plan_for(models, [f'0 "{LONG}"', '2 "x" morph 2'], length=3, negative="blurry")
     engine.prepare(plan)
     with unet_calls(engine.pipeline) as calls:
-        engine.generate(plan.frame(0), np.zeros((32, 32, 3), np.uint8))
+        engine.generate(morphing(plan)[0], np.zeros((32, 32, 3), np.uint8))
     assert calls[0]["encoder_hidden_states"].shape == (2, 3 * 77, T.TEXT_DIM)  # negative padded to 3 windows
 
 
 def test_image_share_sets_the_adapter_scale(models, engine):
-    conds = [T.cond(T.prompt("a road", 0.75), T.image("still.png", 0.25)), T.cond(T.image("still.png")),
-             T.cond(T.prompt("a road")),
-             T.cond(T.image("still.png"), start=(T.prompt("a road"),), position=0.5)]
-    plan = plan_for(models, conds, adapter=ADAPTER, adapter_scale=0.8)
+    timeline = ['0 "a road" * 0.75 + image "still.png" * 0.25', '1 image "still.png"', '2 "a road"',
+                '7 image "still.png" morph 4']  # frame 5: halfway from "a road" to the image
+    plan = plan_for(models, timeline, length=8, adapter=ADAPTER, adapter_scale=0.8)
     engine.prepare(plan)
     init = np.zeros((32, 32, 3), np.uint8)
     scales = []
-    for frame in plan.frames():
-        engine.generate(frame, init)
+    for index in (0, 1, 2, 5):
+        engine.generate(plan.frame(index), init)
         processor = next(p for p in engine.pipeline.unet.attn_processors.values() if hasattr(p, "scale"))
         scales.append(processor.scale[0])
+    assert plan.frame(5).conditioning.morph.position == 0.5
     assert scales == pytest.approx([0.2, 0.8, 0.0, 0.4])
 
 
@@ -209,20 +221,20 @@ def test_text_and_image_sources_are_split_and_renormalised():
 
 @pytest.mark.parametrize("name", sorted(SCHEDULERS))
 def test_every_named_scheduler_renders(models, engine, name):
-    plan = plan_for(models, [T.cond(T.prompt("a road"))] * 2, scheduler=name, steps=3, strength=0.7)
+    plan = plan_for(models, length=2, scheduler=name, steps=3, strength=0.7)
     frames = render(engine, plan)
     assert type(engine.pipeline.scheduler).__name__ == SCHEDULERS[name][0] and frames[1].shape == (32, 32, 3)
 
 
 def test_low_strength_runs_one_step_and_zero_strength_keeps_the_image(models, engine):
     assert img2img_steps(4, 0.1) == 10 and img2img_steps(30, 0.35) == 30 and img2img_steps(3, 0.3) == 4
-    plan = plan_for(models, [T.cond(T.prompt("a road"))], strength=0.1, steps=4, guidance=1.0)
+    plan = plan_for(models, strength=0.1, steps=4, guidance=1)
     engine.prepare(plan)
     init = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
     with unet_calls(engine.pipeline) as calls:
         out = engine.generate(plan.frame(0), init)
     assert len(calls) == 1 and not np.array_equal(out, init)
-    zero = plan_for(models, [T.cond(T.prompt("a road"))], strength=0.0)
+    zero = plan_for(models, strength=0)
     assert np.array_equal(engine.generate(zero.frame(0), init), init)
 
 
@@ -244,26 +256,26 @@ def test_hub_id_loads_from_the_offline_cache_with_its_commit(models, tmp_path, m
     assert before | {"diffusers": ""} == {
         "engine": "diffusers", "model": "ride/tiny-sd", "revision": commit, "dtype": "float32",
         "device": "cpu", "scheduler": "", "vae_tiling": "False", "config": "", "diffusers": ""}
-    render(engine, plan_for(models, [T.cond(T.prompt("a road"))], model=None))
+    render(engine, plan_for(models, model=None))
     assert engine.identity() == before
 
 
 def test_single_file_checkpoint_renders_like_its_folder(models, engine):
-    plan = plan_for(models, [T.cond(T.prompt("a road"))] * 2)
+    plan = plan_for(models, length=2)
     from_folder = render(engine, plan)
     single = DiffusersEngine(model="sd.safetensors", single_file_config=str(models / "sd"))
     assert [f.tobytes() for f in render(single, plan)] == [f.tobytes() for f in from_folder]
 
 
 def test_single_file_without_its_configs_offline(models):
-    text = error_text(DiffusersEngine(model="sd.safetensors"), plan_for(models, [T.cond(T.prompt("a"))]))
+    text = error_text(DiffusersEngine(model="sd.safetensors"), plan_for(models, "a"))
     assert "could not load model 'sd.safetensors'" in text and "config files, fetched from the hub once" in text
 
 
 def test_single_file_and_folder_identities_follow_their_files(models, tmp_path):
     folder = shutil.copytree(models / "sd", tmp_path / "sd")
     shutil.copy(models / "sd.safetensors", tmp_path / "sd.safetensors")
-    plan = T.make_plan([T.cond(T.prompt("a"))], model="sd", base_dir=str(tmp_path), size=32)
+    plan = B.make_plan("a", model="sd", size=32, folder=tmp_path)
     engine = DiffusersEngine(model="sd", base_dir=str(tmp_path))
     before = engine.identity()["revision"]
     engine.prepare(plan)
@@ -290,9 +302,9 @@ def error_text(engine, plan) -> str:
 
 
 def test_missing_model_folder_or_file(models):
-    text = error_text(DiffusersEngine(), plan_for(models, [T.cond(T.prompt("a"))], model="./nowhere/sd15"))
-    assert text.startswith("test.ride: error: model './nowhere/sd15' not found: no such file or folder")
-    text = error_text(DiffusersEngine(model="sd15.safetensors"), plan_for(models, [T.cond(T.prompt("a"))]))
+    text = error_text(DiffusersEngine(), plan_for(models, "a", model="./nowhere/sd15"))
+    assert text.startswith(f"{models / 'test.ride'}: error: model './nowhere/sd15' not found: no such file or folder")
+    text = error_text(DiffusersEngine(model="sd15.safetensors"), plan_for(models, "a"))
     assert "model 'sd15.safetensors' not found" in text and "hint:" in text
 
 
@@ -301,52 +313,56 @@ def test_hub_model_not_in_cache_while_offline(models, tmp_path, monkeypatch):
 
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    text = error_text(DiffusersEngine(), plan_for(models, [T.cond(T.prompt("a"))], model="runwayml/sd-nothing"))
+    text = error_text(DiffusersEngine(), plan_for(models, "a", model="runwayml/sd-nothing"))
     assert ("'runwayml/sd-nothing' is neither a folder here nor in the local Hugging Face cache, and downloads "
             "are off (HF_HUB_OFFLINE)") in text
     assert "`hf download runwayml/sd-nothing`" in text
 
 
 def test_model_that_cannot_do_img2img(models):
-    text = error_text(DiffusersEngine(), plan_for(models, [T.cond(T.prompt("a"))], model="ddpm"))
+    text = error_text(DiffusersEngine(), plan_for(models, "a", model="ddpm"))
     assert "model 'ddpm' is a DDPMPipeline, which ride cannot use for img2img" in text
     assert "Stable Diffusion 1.x/2.x, SDXL, Turbo or LCM" in text
 
 
 def test_image_keys_without_an_adapter_use_the_familys_default(models):
     # No `adapter` line: the SD 1.5 reference IP-Adapter is looked for (offline here, so not found).
-    text = error_text(DiffusersEngine(), plan_for(models, [T.cond(T.image("still.png"))]))
+    text = error_text(DiffusersEngine(), plan_for(models, ['0 image "still.png"']))
     assert "'h94/IP-Adapter' is neither a folder here nor in the local Hugging Face cache" in text
     assert 'adapter "h94/IP-Adapter" "ip-adapter_sd15.safetensors"' in text
 
 
 def test_missing_image_and_missing_adapter_weights(models, engine):
-    text = error_text(engine, plan_for(models, [T.cond(T.image("gone.png"))], adapter=ADAPTER))
+    shutil.copy(models / "still.png", models / "gone.png")  # there when the script is checked,
+    plan = plan_for(models, ['0 image "gone.png"'], adapter=ADAPTER)
+    (models / "gone.png").unlink()  # gone when the render starts
+    text = error_text(engine, plan)
     assert "image key 'gone.png': no such file" in text
-    text = error_text(engine, plan_for(models, [T.cond(T.image("still.png"))], adapter=Adapter("ip", "nope.bin")))
+    text = error_text(engine, plan_for(models, ['0 image "still.png"'], adapter='"ip" "nope.bin"'))
     assert "could not load IP-Adapter 'ip' models/nope.bin" in text
 
 
 def test_unknown_scheduler(models):
-    text = error_text(DiffusersEngine(), plan_for(models, [T.cond(T.prompt("a"))], scheduler="eulr_a"))
+    # the compiler refuses the name too; the engine must when it is handed one
+    text = error_text(DiffusersEngine(), B.with_settings(plan_for(models, "a"), scheduler="eulr_a"))
     assert "unknown scheduler 'eulr_a'" in text and "did you mean 'euler_a'" in text
 
 
 def test_cuda_asked_for_but_unavailable(models):
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    text = error_text(DiffusersEngine(device="cuda"), plan_for(models, [T.cond(T.prompt("a"))]))
+    text = error_text(DiffusersEngine(device="cuda"), plan_for(models, "a"))
     assert "device 'cuda' asked for, but torch" in text and "sees no CUDA GPU" in text
     assert "install the CUDA build of torch" in text
 
 
 def test_size_must_be_a_multiple_of_8(models):
-    plan = T.make_plan([T.cond(T.prompt("a"))], model="sd", base_dir=str(models), size=30)
+    plan = B.with_settings(plan_for(models, "a"), width=30, height=30)  # the compiler refuses it too
     assert "size 30x30: Stable Diffusion needs multiples of 8" in error_text(DiffusersEngine(), plan)
 
 
 def test_out_of_memory_becomes_a_render_error(models, engine, monkeypatch):
-    plan = plan_for(models, [T.cond(T.prompt("a road"))])
+    plan = plan_for(models)
     engine.prepare(plan)
 
     def exhausted(*args, **kwargs):

@@ -137,6 +137,7 @@ def ride_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "ride.cli"]
 
 
+@pytest.mark.slow
 def test_the_readme_demo_renders_a_video(tmp_path):
     """The README's first command, made small: `ride render scenes/giro.ride` through the real CLI."""
     video = tmp_path / "giro.mp4"

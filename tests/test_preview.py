@@ -1,47 +1,37 @@
+import builders as B
 import numpy as np
 import pytest
 from PIL import Image
 
-from ride.camera import warp
 from ride.engines import make_engine
 from ride.engines.preview import FEATURES, PreviewEngine, encode_image, encode_prompt, read_features
 from ride.errors import RideRenderError
-from ride.plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Conditioning, Morph, Plan, Settings, Source, Weighted
 
 SEA = "a road by the sea, trees on the right, sunny day, Italy"
 MOUNTAIN = "a road going up a mountain, Dolomites, sunny day"
 
 
-def prompt(text: str, weight: float = 1.0) -> Weighted:
-    return Weighted(Source("prompt", text), weight)
+def make_plan(timeline, length: int = 3, size: int | tuple[int, int] = 96, seed: int = 1,
+              strength: float = 0.35, zoom: float = 1.0, focus: str = "0.5, 0.62", folder="."):
+    """`timeline`: one prompt, or the timeline's key lines (see builders.scene_text)."""
+    return B.make_plan(timeline, length=length, size=size, seed=seed, strength=strength, steps=30, noise=0,
+                       camera={"zoom": zoom, "focus": focus}, folder=folder)
 
 
-def make_plan(conditioning, length: int = 3, size: int = 96, seed: int = 1, strength: float = 0.35,
-              zoom: float = 1.0, base_dir: str = ".") -> Plan:
-    if isinstance(conditioning, str):
-        conditioning = Conditioning((prompt(conditioning),))
-    columns = {name: np.zeros(length) for name in NUMERIC_COLUMNS + CAMERA_COLUMNS}
-    columns.update(seed=np.full(length, seed), strength=np.full(length, strength), steps=np.full(length, 30),
-                   zoom=np.full(length, zoom), focus_x=np.full(length, 0.5), focus_y=np.full(length, 0.62))
-    settings = Settings(width=size, height=size, length=length, base_dir=base_dir)
-    return Plan(settings, columns, [conditioning] * length, [""] * length, np.ones(length, dtype=bool))
+def halfway(start: str, end: str, method: str) -> list[str]:
+    """A timeline whose frame HALFWAY is a morph halfway from `start` to `end`."""
+    return [f'0 "{start}"', f'5 "{end}" morph 4 {method}']
 
 
-def first_frame(conditioning, **options) -> np.ndarray:
-    plan = make_plan(conditioning, **options)
+HALFWAY = 3
+
+
+def first_frame(timeline, index: int = 0, **options) -> np.ndarray:
+    """Frame `index` of the plan, generated from nothing (txt2img, as frame 0 is)."""
+    plan = make_plan(timeline, length=index + 3, **options)
     engine = PreviewEngine()
     engine.prepare(plan)
-    return engine.generate(plan.frame(0), None)
-
-
-def render(plan: Plan, frames: int) -> list[np.ndarray]:
-    engine = PreviewEngine()
-    engine.prepare(plan)
-    out, previous = [], None
-    for frame in plan.frames(0, frames):
-        previous = engine.generate(frame, None if previous is None else warp(previous, frame.camera))
-        out.append(previous)
-    return out
+    return engine.generate(plan.frame(index), None)
 
 
 def luminance(image: np.ndarray) -> float:
@@ -137,19 +127,19 @@ def test_strength_blends_between_init_and_target():
 
 def test_a_morph_halfway_gives_the_halfway_vector():
     start, end = "a road by the sea", "a road going up a mountain at night"
-    morph = Conditioning((prompt(end),), Morph((prompt(start),), 0.5, "lerp"))
-    plan = make_plan(morph)
+    plan = make_plan(halfway(start, end, "lerp"), length=6)
+    assert plan.frame(HALFWAY).conditioning.morph.position == 0.5
     engine = PreviewEngine()
     engine.prepare(plan)
-    vector = engine.scene_vector(plan.frame(0))
+    vector = engine.scene_vector(plan.frame(HALFWAY))
     assert np.allclose(vector, (encode_prompt(start) + encode_prompt(end)) / 2)
     f = read_features(vector)[0]
     assert (f["night"], f["mountains"], f["sea_left"]) == (0.5, 0.5, 0.5)
 
 
 def test_slerp_morph_paints_between_its_ends():
-    morph = Conditioning((prompt("a road at night"),), Morph((prompt("a road, sunny day"),), 0.5, "slerp"))
-    lum = [luminance(first_frame(c)) for c in ("a road, sunny day", morph, "a road at night")]
+    morph = luminance(first_frame(halfway("a road, sunny day", "a road at night", "slerp"), index=HALFWAY))
+    lum = [luminance(first_frame("a road, sunny day")), morph, luminance(first_frame("a road at night"))]
     assert lum[0] > lum[1] > lum[2]
 
 
@@ -160,9 +150,9 @@ def write_image(folder, colour=(150, 40, 160)) -> str:
 
 def test_an_image_source_brings_its_palette(tmp_path):
     path, colour = write_image(tmp_path), np.array([150, 40, 160])
-    mixed = Conditioning((prompt(SEA, 0.5), Weighted(Source("image", path), 0.5)))
+    mixed = [f'0 "{SEA}" * 0.5 + image "{path}" * 0.5']
     alone = first_frame(SEA).reshape(-1, 3).mean(axis=0)
-    with_image = first_frame(mixed, base_dir=str(tmp_path)).reshape(-1, 3).mean(axis=0)
+    with_image = first_frame(mixed, folder=tmp_path).reshape(-1, 3).mean(axis=0)
     assert np.abs(with_image - colour).sum() < 0.6 * np.abs(alone - colour).sum()
 
 
@@ -174,7 +164,8 @@ def test_encode_image_records_palette_and_layout(tmp_path):
 
 
 def test_an_unreadable_image_fails_in_prepare(tmp_path):
-    plan = make_plan(Conditioning((Weighted(Source("image", "missing.png"), 1.0),)), base_dir=str(tmp_path))
+    plan = make_plan([f'0 image "{write_image(tmp_path)}"'], folder=tmp_path)  # there when checked,
+    (tmp_path / "still.png").unlink()  # gone when the render starts
     with pytest.raises(RideRenderError, match="cannot read image"):
         PreviewEngine().prepare(plan)
 
@@ -196,13 +187,12 @@ def test_zooming_forward_moves_what_the_road_passes():
 def test_a_frame_depends_only_on_earlier_frames():
     # the frame cache keys frame k on frames 0..k: a longer plan must not change frame k's pixels
     short, long = make_plan(SEA, length=4, zoom=1.03), make_plan(SEA, length=9, zoom=1.03)
-    assert render(short, 4)[-1].tobytes() == render(long, 4)[-1].tobytes()
+    shown = [B.feedback_render(plan, PreviewEngine(), stop=4)[-1] for plan in (short, long)]
+    assert shown[0].tobytes() == shown[1].tobytes()
 
 
 def test_other_sizes_and_focus_points():
-    plan = make_plan(MOUNTAIN, size=80)
-    plan.settings.width = 120
-    plan.columns["focus_x"][:] = 0.3
+    plan = make_plan(MOUNTAIN, size=(120, 80), focus="0.3, 0.62")
     engine = PreviewEngine()
     engine.prepare(plan)
     assert engine.generate(plan.frame(0), None).shape == (80, 120, 3)

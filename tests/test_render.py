@@ -1,11 +1,12 @@
 """The feedback loop with the preview engine: determinism, loop closure, cadence, order, colour."""
 
+import builders as B
 import numpy as np
 import pytest
 
 import ride
 from ride.engines.preview import PreviewEngine
-from ride.renderer.loop import feedback_frames, output_order, render
+from ride.renderer.loop import output_order, render
 from ride.renderer.store import FrameStore
 
 SCENE = """
@@ -35,7 +36,7 @@ def plan_of(tmp_path, n=36, extra="", name="scene.ride"):
 
 
 def frames_of(plan, store=None, stop=None):
-    return dict(feedback_frames(plan, PreviewEngine(), store, 0, stop or len(plan)))
+    return dict(enumerate(B.feedback_render(plan, PreviewEngine(), store=store, stop=stop)))
 
 
 def test_same_scene_renders_byte_identical_frames(tmp_path):
@@ -46,6 +47,7 @@ def test_same_scene_renders_byte_identical_frames(tmp_path):
     assert a[5].shape == (64, 64, 3) and a[5].dtype == np.uint8
 
 
+@pytest.mark.slow
 def test_loop_close_scores_far_better_than_an_open_scene(tmp_path):
     closed = render(plan_of(tmp_path, extra="loop close 12", name="closed.ride"), PreviewEngine(), None)
     opened = render(plan_of(tmp_path, name="open.ride"), PreviewEngine(), None)
@@ -54,6 +56,7 @@ def test_loop_close_scores_far_better_than_an_open_scene(tmp_path):
     assert closed.seam < 3.0
 
 
+@pytest.mark.slow
 def test_a_zooming_loop_closes_too(tmp_path):
     extra = "loop close 18"
     scene = SCENE.replace("zoom 1.03", "zoom 1.06")
@@ -80,6 +83,7 @@ def test_reverse_and_pingpong_order(tmp_path):
     assert output_order(both, 0, 5) == [4, 3, 2, 1, 0, 1, 2, 3]
 
 
+@pytest.mark.slow
 def test_colour_match_reduces_drift_over_300_frames(tmp_path):
     # A strong repaint toward a prompt unlike frame 0's pulls colours away; matching holds them.
     scene = ("size 64x64\nstrength 0.3\nnoise 0.04\nseed 3 iter\ncamera {{ zoom 1.02 }}\n"
@@ -98,11 +102,12 @@ def test_colour_match_reduces_drift_over_300_frames(tmp_path):
     assert matched < 0.5 * unmatched
 
 
+@pytest.mark.slow
 def test_resume_from_the_store_gives_the_same_frames(tmp_path):
     plan = plan_of(tmp_path, extra="cadence 3\nloop close 9")
     clean = frames_of(plan)
     store = FrameStore(tmp_path / "cache", PreviewEngine().identity())
-    list(feedback_frames(plan, PreviewEngine(), store, 0, 17))  # stop part-way
+    B.feedback_render(plan, PreviewEngine(), store=store, stop=17)  # stop part-way
     resumed = render(plan, PreviewEngine(), None, store=store)
     assert resumed.reused >= 17 and resumed.rendered == len(plan) - resumed.reused
     for i, key in enumerate(plan.keys()):

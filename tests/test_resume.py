@@ -80,6 +80,7 @@ def start_and_interrupt(scene, how: signal.Signals, after_frames: int = 4) -> su
     return process
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, how", [("plain", signal.SIGKILL), ("cadence", signal.SIGKILL),
                                        ("loop", signal.SIGKILL), ("plain", signal.SIGINT)],
                          ids=["plain-kill-9", "cadence-kill-9", "loop-kill-9", "plain-ctrl-c"])
@@ -106,6 +107,7 @@ def test_interrupted_render_resumes_to_identical_frames(tmp_path, capsys, name, 
     assert_same_frames(cached_frames(scene.parent / DEFAULT_FOLDER, plan), expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCENES)
 def test_resume_from_any_prefix_matches_a_clean_render(tmp_path, name):
     """Whatever prefix survived (kill -9 can stop at any frame), the rest continues exactly."""
@@ -122,6 +124,7 @@ def test_resume_from_any_prefix_matches_a_clean_render(tmp_path, name):
         assert_same_frames(cached_frames(cache, plan), expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, edit, first_changed", [
     ("cadence", ("mountain, snow", "mountain, fog"), 28),  # 30's in-betweens 28, 29 blend toward it
     ("loop", ("zoom 1.03", "zoom 1.03\n  rotate where(t > 45, 1, 0)"), 36),  # the loop window sees it

@@ -1,8 +1,6 @@
 """The gallery: every scene in scenes/ passes `ride check`, says what it shows and how to render it,
 and renders its first frames with the preview engine. (Their plans are golden: tests/test_golden.py.)"""
 
-import time
-
 import numpy as np
 import pytest
 from conftest import SCENES
@@ -35,6 +33,7 @@ def test_scene_header_says_what_it_shows_and_how_to_render_it(scene):
     assert any(f"ride render scenes/{scene.name}" in line for line in header), "the header shows a render command"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scene", SCENE_FILES, ids=lambda p: p.stem)
 def test_scene_renders_its_first_frames_with_the_preview_engine(scene):
     plan = ride.load(scene)
@@ -56,10 +55,3 @@ def test_scene_images_are_small_and_used(tmp_path):
         relative = image.relative_to(SCENES).as_posix()
         assert image.stat().st_size < 32_000, f"{relative}: keep gallery images small"
         assert f'"{relative}"' in used, f"{relative} is not used by any scene"
-
-
-def test_the_gallery_previews_quickly():
-    began = time.perf_counter()
-    for scene in SCENE_FILES:
-        ride.render(scene, frames=(0, 2), engine="preview", write_video=False, use_cache=False)
-    assert time.perf_counter() - began < 20

@@ -3,6 +3,7 @@ broken, escapes as anything but a RideError."""
 
 import string
 
+import pytest
 from conftest import SCENES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,6 +53,7 @@ EXPRESSIONS = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(EXPRESSIONS)
 def test_round_trip_of_expressions(expr):
@@ -74,18 +76,21 @@ TOKENS = ["camera", "timeline", "track", "zoom", "pan", "seed", "end", "morph", 
           "*", "(", ")", "t", "sin", "bezier", "hold", "cubic", "size", "512x512", "strength", "1.5", "-"]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=ALPHABET, max_size=120))
 def test_random_text_raises_only_ride_errors(text):
     _compiles_or_ride_error(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join))
 def test_random_token_soup_raises_only_ride_errors(text):
     _compiles_or_ride_error(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_scenes_raise_only_ride_errors(data):

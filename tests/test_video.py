@@ -38,6 +38,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "codec", "pix_fmt"),
     [("out.mp4", "h264", "yuv420p"), ("out.webm", "vp9", "yuv420p"), ("out.gif", "gif", "")],
@@ -61,6 +62,7 @@ def decoded_frames(path: Path) -> list[np.ndarray]:
     return [np.frombuffer(raw, np.uint8).reshape(height, width, 3) for raw in reader]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["out.mp4", "out.webm"])
 def test_video_pixels_come_back_in_order(tmp_path, name):
     frames = make_frames()
@@ -69,6 +71,7 @@ def test_video_pixels_come_back_in_order(tmp_path, name):
     assert len(decoded) == COUNT and max(errors) < 6
 
 
+@pytest.mark.slow
 def test_gif_colours_stay_close_to_the_frames(tmp_path):
     frames = make_frames()
     write_video(tmp_path / "out.gif", frames)
@@ -132,6 +135,7 @@ def sine_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["out.mp4", "out.webm"])
 def test_audio_is_muxed_and_cut_to_the_video(tmp_path, name):
     audio = sine_wav(tmp_path / "tone.wav", 3.0)
@@ -160,6 +164,7 @@ def test_a_broken_audio_file_is_a_render_error_and_keeps_the_earlier_output(tmp_
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_writing_streams_frames_instead_of_keeping_them(tmp_path):
     size = 256
     frame = np.zeros((size, size, 3), np.uint8)

@@ -103,6 +103,7 @@ def assert_matches_clean_render(scene, cache, clean_cache) -> None:
         assert got is not None and np.array_equal(got, expected), f"frame {index} differs"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("old, new, first_affected", [
     ("mountain, snow", "mountain, fog", 30),  # a cut at 30: frames 30.. change
     ("the sea, sunset", "the sea, sunrise", 14),  # `20 ... morph 6` starts arriving at frame 14
@@ -120,6 +121,7 @@ def test_an_edit_rerenders_exactly_from_the_first_affected_frame(tmp_path, old, 
     assert_matches_clean_render(scene, tmp_path / DEFAULT_FOLDER, tmp_path / "clean")
 
 
+@pytest.mark.slow
 def test_a_bad_edit_keeps_watching_and_the_next_good_edit_renders(tmp_path):
     scene = write_scene(tmp_path, SCENE)
     with WatchSession(request_for(scene)) as session:
@@ -134,6 +136,7 @@ def test_a_bad_edit_keeps_watching_and_the_next_good_edit_renders(tmp_path):
     assert (result.reused, result.rendered) == (30, FRAMES - 30)
 
 
+@pytest.mark.slow
 def test_a_rename_save_triggers_a_reload(tmp_path):
     scene = write_scene(tmp_path, SCENE)
     with WatchSession(request_for(scene)) as session:
@@ -144,6 +147,7 @@ def test_a_rename_save_triggers_a_reload(tmp_path):
     assert not list(tmp_path.glob("*.tmp~"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spacing", [0.003, 0.03])  # 0.03: slower than the 20 ms grace of a lone save
 def test_a_burst_of_saves_renders_a_few_times_and_ends_on_the_final_content(tmp_path, spacing):
     scene = write_scene(tmp_path, SCENE)
@@ -162,6 +166,7 @@ def test_a_burst_of_saves_renders_a_few_times_and_ends_on_the_final_content(tmp_
     assert FrameStore(tmp_path / DEFAULT_FOLDER, PreviewEngine().identity()).first_missing(final.keys()) == FRAMES
 
 
+@pytest.mark.slow
 def test_an_edit_during_a_render_cancels_it_at_a_frame_boundary(tmp_path):
     long_scene = SCENE.replace("40 end", "400 end")
     scene = write_scene(tmp_path, long_scene)
@@ -175,6 +180,7 @@ def test_an_edit_during_a_render_cancels_it_at_a_frame_boundary(tmp_path):
     assert 0 < restarted.resume < 400  # the frames made before the cancel are reused
 
 
+@pytest.mark.slow
 def test_an_image_the_script_uses_is_watched(tmp_path):
     from PIL import Image
 
@@ -212,6 +218,7 @@ def test_first_changed_frame():
     assert first_changed_frame(["a", "b"], ["a", "b", "c"]) == 2  # a longer scene: only the new frames
 
 
+@pytest.mark.slow
 def test_the_engine_and_a_random_seed_are_kept_across_reloads(tmp_path, monkeypatch):
     made = []
     real_make_engine = ride.api.make_engine
@@ -229,6 +236,7 @@ def test_the_engine_and_a_random_seed_are_kept_across_reloads(tmp_path, monkeypa
     assert (result.reused, result.rendered) == (30, FRAMES - 30)
 
 
+@pytest.mark.slow
 def test_no_cache_still_reuses_frames_within_the_session(tmp_path):
     scene = write_scene(tmp_path, SCENE)
     with WatchSession(request_for(scene, use_cache=False)) as session:
@@ -254,6 +262,7 @@ def test_a_stop_event_ends_the_watcher(tmp_path):
     assert not thread.is_alive()
 
 
+@pytest.mark.slow
 def test_ride_render_watch_from_the_command_line(tmp_path):
     """As a user runs it: a bad edit keeps the video, a good one re-renders the suffix, Ctrl-C exits 0."""
     scene = write_scene(tmp_path, SCENE + 'output "out.mp4"\n')

@@ -3,9 +3,11 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, SCENES
 
 
+@pytest.mark.slow
 def test_installed_wheel_parses_the_scenes(tmp_path):
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",

@@ -33,17 +33,7 @@ from transformers import (
     CLIPVisionModelWithProjection,
 )
 
-from ride.plan import (
-    CAMERA_COLUMNS,
-    NUMERIC_COLUMNS,
-    Adapter,
-    Conditioning,
-    Morph,
-    Plan,
-    Settings,
-    Source,
-    Weighted,
-)
+from ride.plan import Conditioning, Morph, Source, Weighted
 
 TEXT_DIM = 32  # hidden size of each tiny text encoder
 IMAGE_DIM = 32  # projection size of the tiny CLIP vision encoder
@@ -248,7 +238,7 @@ def save_single_file(pipe: StableDiffusionPipeline, path: Path) -> Path:
     return path
 
 
-# -- plans ---------------------------------------------------------------------
+# -- conditioning (plans come from script text: tests/builders.py) ---------------------
 
 
 def prompt(text: str, weight: float = 1.0) -> Weighted:
@@ -263,31 +253,3 @@ def cond(*sources: Weighted, start: tuple[Weighted, ...] | None = None, position
          method: str = "lerp") -> Conditioning:
     morph = Morph(tuple(start), position, method) if start is not None else None
     return Conditioning(tuple(sources), morph)
-
-
-def make_plan(conditioning: list[Conditioning], *, model: str | None = None, base_dir: str = ".",
-              size: int = 64, adapter: Adapter | None = None, scheduler: str | None = None,
-              negative: str = "", **columns: float) -> Plan:
-    """A Plan built by hand (what the compiler would produce): one value per column for every frame."""
-    n = len(conditioning)
-    values = {"seed": 7, "strength": 0.6, "guidance": 3.0, "steps": 4, "noise": 0.0,
-              "adapter_scale": 1.0, "loop_blend": 0.0, "zoom": 1.0, "pan_x": 0.0, "pan_y": 0.0,
-              "rotate": 0.0, "focus_x": 0.5, "focus_y": 0.5}
-    values.update(columns)
-    cols = {name: np.full(n, values[name], dtype=float) for name in NUMERIC_COLUMNS + CAMERA_COLUMNS}
-    cols["seed"] = np.arange(n) + int(values["seed"])  # `seed 7 iter`
-    cols["steps"] = cols["steps"].astype(int)
-    settings = Settings(width=size, height=size, length=n, engine="diffusers", model=model,
-                        scheduler=scheduler, adapter=adapter, base_dir=base_dir, script="test.ride")
-    return Plan(settings=settings, columns=cols, conditioning=list(conditioning), negative=[negative] * n,
-                diffuse=np.ones(n, bool))
-
-
-def feedback_render(engine, plan) -> list[np.ndarray]:
-    """The renderer's feedback loop, minus warping: each output is the next frame's init."""
-    engine.prepare(plan)
-    frames, image = [], None
-    for frame in plan.frames():
-        image = engine.generate(frame, image)
-        frames.append(image)
-    return frames
