@@ -3,7 +3,7 @@
     .venv/bin/python bench/diffusers_overhead.py [--frames 48] [--size 64] [--repeats 3] [--threads 1]
 
 Renders a scene (cuts, a slerp morph, feedback: each output is the next init) three times over:
-  render  ride's whole render stage, ride.renderer.loop.render (still camera, colour match off, no noise,
+  render  ride's whole render stage, ride.renderer.publish.render (still camera, colour match off, no noise,
           no cache, no video: the steps that would change pixels are off, so frames can be compared);
   engine  DiffusersEngine.prepare(plan), then generate(frame, previous) per frame;
   bare    the same pipeline called with the same arguments: embeddings computed beforehand with
@@ -33,7 +33,7 @@ from diffusers import StableDiffusionPipeline  # noqa: E402
 
 from ride.engines.diffusion import DiffusersEngine  # noqa: E402
 from ride.engines.morph import lerp, slerp  # noqa: E402
-from ride.renderer.loop import render  # noqa: E402
+from ride.renderer.publish import render  # noqa: E402
 
 PROMPTS = ["a wide street in a rural town", "a road in the countryside", "a road by the sea"]
 
@@ -130,7 +130,7 @@ def main() -> None:
     render_s, engine_s, bare_s = min(times["render"]), min(times["engine"]), min(times["bare"])
     n = options.frames
     print(f"{n} frames at {options.size}x{options.size}, {options.threads} thread(s), best of {options.repeats}")
-    print(f"  render  {render_s:7.3f} s  ({1000 * render_s / n:6.1f} ms/frame)  ride.renderer.loop.render")
+    print(f"  render  {render_s:7.3f} s  ({1000 * render_s / n:6.1f} ms/frame)  ride.renderer.publish.render")
     print(f"  engine  {engine_s:7.3f} s  ({1000 * engine_s / n:6.1f} ms/frame)  engine.generate alone")
     print(f"  bare    {bare_s:7.3f} s  ({1000 * bare_s / n:6.1f} ms/frame)  diffusers by hand")
     print(f"  (largest pixel difference, render vs engine loop: {drift} level(s) of 255)")

@@ -5,7 +5,8 @@ import pytest
 
 import ride
 from ride.engines.preview import PreviewEngine
-from ride.renderer.loop import feedback_frames, output_order, render
+from ride.renderer.loop import feedback_frames
+from ride.renderer.publish import output_order, render
 from ride.renderer.store import FrameStore
 
 SCENE = """
