@@ -18,8 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from ride.api import RenderRequest
-from ride.renderer.loop import FrameEvent
+from ride.api import FrameEvent, RenderRequest
 from ride.watch import DEBOUNCE, Pass, Watcher
 
 GIRO = Path(__file__).resolve().parent.parent / "scenes" / "giro.ride"

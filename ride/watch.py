@@ -25,12 +25,9 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .api import RenderRequest, check_frames, engine_for, frame_store, load_plan, output_path
-from .engines import Engine, choose_engine_name
+from .api import FrameCallback, RenderCancelled, RenderRequest, RenderResult, RenderSession
 from .errors import RideError
 from .plan import Plan
-from .renderer.loop import FrameCallback, RenderCancelled, RenderResult, render
-from .renderer.store import FrameStore
 
 DEBOUNCE = 0.1  # seconds without events before a burst of saves counts as one edit
 # A save that is visibly complete (the file closed after writing, or renamed into place) waits
@@ -120,9 +117,7 @@ class Watcher:
         self._folders: _Folders | None = None  # the observer's folders, while run() runs
         self._plan: Plan | None = None  # the last plan that compiled
         self._random_seed: int | None = None  # what `seed random` drew, kept across reloads
-        self._engine: Engine | None = None
-        self._engine_choice: tuple | None = None
-        self._store: FrameStore | None = None
+        self._session: RenderSession | None = None  # the engine and its store, while run() runs
         self._passes = 0
         self._last_edit = float("-inf")  # when the last burst of events ended
 
@@ -145,7 +140,7 @@ class Watcher:
 
     def run(self) -> None:
         """Compile and render, then again after every change, until stopped."""
-        with self._session_cache(), self._observer():
+        with self._session_cache(), self._observer(), self._render_session():
             self._pass()
             while self._wait_for_change():
                 self._pass()
@@ -159,7 +154,7 @@ class Watcher:
 
     def _compile(self) -> Plan | None:
         try:
-            plan = load_plan(self.request, random_seed=self._random_seed)
+            plan = self._session.load(random_seed=self._random_seed)
         except RideError as error:
             _call(self.on_error, error)  # the last good plan and output stay; the watcher waits for a fix
             return None
@@ -172,20 +167,18 @@ class Watcher:
     def _render(self, plan: Plan) -> None:
         previous, self._plan = self._plan, plan
         try:
-            engine, store = self._engine_for(plan)
-            frames = check_frames(plan, self.request.frames)
+            # the engine of the last pass while its choice stands (the model stays loaded); a replaced
+            # one is closed, freeing its memory for the next
+            job = self._session.job(plan)
         except RideError as error:
             _call(self.on_error, error)
             return
-        keys = plan.keys()
-        stop = frames[1] if frames else len(plan)
         self._passes += 1
-        changed = first_changed_frame(previous.keys(), keys) if previous is not None else None
-        current = Pass(self._passes, plan, store.first_missing(keys[:stop]), stop, changed)
+        changed = first_changed_frame(previous.keys(), plan.keys()) if previous is not None else None
+        current = Pass(self._passes, plan, job.resume, job.stop, changed)
         _call(self.on_start, current)
         try:
-            result = render(plan, engine, output_path(plan, self.request), store=store, frames=frames,
-                            on_frame=self.on_frame, should_stop=self._should_stop)
+            result = self._session.render(job, on_frame=self.on_frame, should_stop=self._should_stop)
         except RenderCancelled:
             _call(self.on_cancel, current)
             return
@@ -193,17 +186,6 @@ class Watcher:
             _call(self.on_error, error)
             return
         _call(self.on_pass, result)
-
-    def _engine_for(self, plan: Plan) -> tuple[Engine, FrameStore]:
-        """The engine of the last pass while its choice stands: the model stays loaded."""
-        r = self.request
-        choice = (choose_engine_name(plan, r.engine, r.model), r.model or plan.settings.model, r.device)
-        if self._engine is None or choice != self._engine_choice:
-            self._engine = engine_for(plan, r)
-            # one store per engine: its identity is read once, so every pass reads the same folder
-            self._store = frame_store(plan, r, self._engine)
-            self._engine_choice = choice
-        return self._engine, self._store
 
     def _should_stop(self) -> bool:
         return self._stop.is_set() or not self._changes.empty()
@@ -246,6 +228,16 @@ class Watcher:
         finally:
             self._folders.observer.stop()
             self._folders.observer.join()
+
+    @contextmanager
+    def _render_session(self) -> Iterator[None]:
+        """One render session for the passes of this run; its engine is closed when the run ends."""
+        self._session = RenderSession(self.request)
+        try:
+            yield
+        finally:
+            self._session.close()
+            self._session = None
 
     @contextmanager
     def _session_cache(self) -> Iterator[None]:

@@ -78,3 +78,36 @@ def test_a_byte_order_mark_is_no_error(tmp_path, capsys):
     scene = tmp_path / "bom.ride"
     scene.write_bytes(b"\xef\xbb\xbf" + b'timeline {\n  0 "a road"\n  48 end\n}\n')
     assert main(["check", str(scene)]) == 0
+
+
+def test_version_prints_the_packages_version(capsys):
+    import re
+
+    import ride
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"ride {ride.__version__}\n"
+    project = re.search(r'^version = "(.+)"$', (SCENES.parent / "pyproject.toml").read_text(), re.M)
+    assert ride.__version__ == project[1]  # the wheel's metadata and `ride --version` agree
+
+
+def test_cache_info_of_a_folder_that_is_not_a_cache_is_an_error(tmp_path, capsys):
+    assert main(["cache", "info", str(tmp_path / "nope")]) == 1
+    err = capsys.readouterr().err
+    assert f"error: '{tmp_path / 'nope'}' is not a frame cache: no such folder [R601]" in err
+    assert "hint: a frame cache is the .ride-cache/ folder a render makes beside its script" in err
+    write_scene(tmp_path, 'timeline {\n  0 "a road"\n  4 end\n}\n')
+    assert main(["cache", "prune", str(tmp_path), "--max-size", "1MB"]) == 1  # never prunes a folder of files
+    assert "is not a frame cache: it holds other files" in capsys.readouterr().err
+
+
+def test_cache_info_of_a_scene_folder_points_at_its_cache(tmp_path, capsys):
+    scene = write_scene(tmp_path, 'size 64x64\ntimeline {\n  0 "a road"\n  4 end\n}\n')
+    assert main(["render", str(scene), "--engine", "preview", "-o", str(tmp_path / "out.gif")]) == 0
+    capsys.readouterr()
+    assert main(["cache", "info", str(tmp_path)]) == 1
+    assert f"hint: did you mean '{tmp_path / '.ride-cache'}'?" in capsys.readouterr().err
+    assert main(["cache", "info", str(tmp_path / ".ride-cache")]) == 0
+    assert "4 frames" in capsys.readouterr().out

@@ -373,3 +373,16 @@ def test_out_of_memory_becomes_a_render_error(models, engine, monkeypatch):
         engine.generate(plan.frame(0), np.zeros((32, 32, 3), np.uint8))
     text = str(caught.value)
     assert "out of GPU memory: frame 0 (32x32, float32)" in text and "attention slicing and VAE tiling" in text
+
+
+def test_close_frees_the_model_and_a_later_prepare_loads_it_again(models):
+    import weakref
+
+    engine = DiffusersEngine()
+    plan = plan_for(models, ['0 "a road"', '1 "a road, snow"'], length=2)
+    first = render(engine, plan)
+    pipeline = weakref.ref(engine.pipeline)
+    engine.close()
+    engine.close()  # idempotent
+    assert engine.pipeline is None and pipeline() is None  # nothing holds the model: its memory is free
+    assert [f.tobytes() for f in render(engine, plan)] == [f.tobytes() for f in first]

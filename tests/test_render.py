@@ -6,7 +6,7 @@ import pytest
 
 import ride
 from ride.engines.preview import PreviewEngine
-from ride.renderer.loop import output_order, render
+from ride.renderer.publish import output_order, render
 from ride.renderer.store import FrameStore
 
 SCENE = """

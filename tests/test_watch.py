@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import write_scene
 
-import ride.api
+import ride.renderer.session
 from ride.api import RenderRequest, load_plan
 from ride.api import render as render_script
 from ride.engines.preview import PreviewEngine
@@ -221,8 +221,8 @@ def test_first_changed_frame():
 @pytest.mark.slow
 def test_the_engine_and_a_random_seed_are_kept_across_reloads(tmp_path, monkeypatch):
     made = []
-    real_make_engine = ride.api.make_engine
-    monkeypatch.setattr(ride.api, "make_engine", lambda *a, **k: made.append(1) or real_make_engine(*a, **k))
+    real_make_engine = ride.renderer.session.make_engine
+    monkeypatch.setattr(ride.renderer.session, "make_engine", lambda *a, **k: made.append(1) or real_make_engine(*a, **k))
     text = SCENE.replace("seed 5", "seed random")
     scene = write_scene(tmp_path, text)
     with WatchSession(request_for(scene)) as session:
@@ -294,3 +294,21 @@ def test_ride_render_watch_from_the_command_line(tmp_path):
         assert process.wait(timeout=20) == 0
     finally:
         process.kill()
+
+
+def test_a_replaced_engine_is_closed_and_the_last_one_when_watching_ends(tmp_path, monkeypatch):
+    from test_session import ClosingEngine
+
+    log = []
+    monkeypatch.setattr(ride.renderer.session, "make_engine", lambda *a, **k: ClosingEngine(log))
+    scene = write_scene(tmp_path, SCENE)
+    with WatchSession(request_for(scene)) as session:
+        session.until("pass")
+        scene.write_text(SCENE.replace("mountain, snow", "mountain, fog"))  # the same engine choice
+        session.until("pass")
+        assert log == [("made", 0)]
+        scene.write_text(SCENE + 'model "some/model"\n')  # a new choice: a new engine, the old one freed
+        result = session.until("pass")
+        assert log == [("made", 0), ("made", 1), ("closed", 0)]
+    assert log[-1] == ("closed", 1)
+    assert result.reused == 0  # the model is in every frame's key

@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ride", description="Render generative video from .ride scene scripts.")
+    from .. import __version__  # the running code's version (pyproject.toml's, a test checks)
+
+    parser.add_argument("--version", action="version", version=f"ride {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="check scripts for errors (exit 1 if any)")
@@ -219,8 +222,9 @@ def _engine_options(args) -> dict:
 
 
 def _cache(args, out: Console, err: Console) -> int:
-    from ..renderer.store import prune, store_info
+    from ..renderer.store import check_frame_cache, prune, store_info
 
+    check_frame_cache(args.folder)  # a typo'd folder is an error, not "0 frames"
     if args.action == "info":
         info = store_info(args.folder)
         out.print(f"{info.folder}: {info.frames} frames, {info.bytes / 1e6:.1f} MB", markup=False)

@@ -7,10 +7,8 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..api import RenderRequest, check_frames, engine_for, frame_store, load_plan, output_path
-from ..engines import Engine
+from ..api import FrameEvent, RenderJob, RenderRequest, RenderResult, RenderSession
 from ..plan import Plan
-from ..renderer.loop import FrameEvent, RenderResult, render
 
 
 def progress_bar(console: Console) -> Progress:
@@ -38,13 +36,10 @@ class FrameProgress:
         self.progress.update(self.task, completed=event.index + 1, speed=f"{fps:.1f} fps")
 
 
-def render_with_progress(plan: Plan, request: RenderRequest, engine: Engine, console: Console,
-                         should_stop=None) -> RenderResult:
-    frames = check_frames(plan, request.frames)
+def render_with_progress(session: RenderSession, job: RenderJob, console: Console) -> RenderResult:
     with progress_bar(console) as progress:
-        on_frame = FrameProgress(progress, frames[1] if frames else len(plan), plan.settings.title or "render")
-        return render(plan, engine, output_path(plan, request), store=frame_store(plan, request, engine),
-                      frames=frames, on_frame=on_frame, should_stop=should_stop)
+        on_frame = FrameProgress(progress, job.stop, job.plan.settings.title or "render")
+        return session.render(job, on_frame=on_frame)
 
 
 def summary(plan: Plan, result: RenderResult) -> str:
@@ -63,11 +58,11 @@ def summary(plan: Plan, result: RenderResult) -> str:
 
 
 def run_render(request: RenderRequest, out: Console, err: Console) -> int:
-    plan = load_plan(request)
-    if plan.settings.random_seed is not None:
-        err.print(f"seed random drew {plan.settings.random_seed}: write `seed {plan.settings.random_seed}` "
-                  "to render these frames again", markup=False)
-    engine = engine_for(plan, request)
-    result = render_with_progress(plan, request, engine, err)
+    with RenderSession(request) as session:
+        plan = session.load()
+        if plan.settings.random_seed is not None:
+            err.print(f"seed random drew {plan.settings.random_seed}: write `seed {plan.settings.random_seed}` "
+                      "to render these frames again", markup=False)
+        result = render_with_progress(session, session.job(plan), err)
     out.print(summary(plan, result), markup=False)
     return 0

@@ -8,9 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from ..api import RenderRequest
+from ..api import FrameEvent, RenderRequest, RenderResult
 from ..errors import RideError
-from ..renderer.loop import FrameEvent, RenderResult
 from ..watch import Pass, Watcher
 from .render import FrameProgress, progress_bar, summary
 

@@ -1,7 +1,7 @@
 """Engines turn (init image, frame parameters, conditioning) into an image.
 
 Everything else (warping, colour matching, noise, loop blending, cadence) lives in
-ride/loop.py, once, for every engine. An engine implements this small protocol:
+ride/renderer/loop.py, once, for every engine. An engine implements this small protocol:
 
     name: str
     identity() -> dict[str, str]      what the frame cache keys on (model, revision, dtype...)
@@ -10,6 +10,8 @@ ride/loop.py, once, for every engine. An engine implements this small protocol:
     generate(frame, init) -> image    init is None for a frame made from nothing (txt2img),
                                       else the uint8 HxWx3 image to re-diffuse (img2img);
                                       returns uint8 HxWx3 of the plan's size
+    close() -> None                   free the model and its (GPU) memory; idempotent. A closed
+                                      engine may be prepared again (it loads again)
 
 Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/.
 """
@@ -34,6 +36,8 @@ class Engine(Protocol):
     def prepare(self, plan: Plan) -> None: ...
 
     def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray: ...
+
+    def close(self) -> None: ...
 
 
 def choose_engine_name(plan: Plan, engine: str | None = None, model: str | None = None) -> str:

@@ -65,6 +65,15 @@ class PreviewEngine:
         if self._texture.shape[:2] != (s.height + MARGIN, s.width + MARGIN):
             self._texture = brush_texture(s.width, s.height)
 
+    def close(self) -> None:
+        """Drops the encoded sources and painted backdrops (idempotent); prepare() starts afresh."""
+        self._plan = None
+        self._vectors.clear()
+        self._backdrops.clear()
+        self._canvases.clear()
+        self._travel = np.zeros(0)
+        self._texture = np.zeros((0, 0, 3), dtype=np.int16)
+
     def scene_vector(self, frame: FramePlan) -> np.ndarray:
         return mix_conditioning(frame.conditioning, self._encode)
 

@@ -1,19 +1,18 @@
-"""The feedback loop (render stage): Plan + engine -> frames -> video.
+"""The feedback loop (render stage): Plan + engine -> frames, in order.
 
 Every diffused frame is made in five steps: 1. warp the last diffused frame by the camera
 motion since; 2. match its colours to frame 0's; 3. add the frame's noise; 4. blend in the
 loop anchor; 5. the engine re-diffuses it. Cadence in-betweens are cross-fades of their two
 diffused neighbours, carried along by the camera. Frames go to the store as they are made,
-so a crash, Ctrl-C or kill never loses them and a rerun resumes where it stopped.
+so a crash, Ctrl-C or kill never loses them and a rerun resumes where it stopped. Where the
+frames go (a video, a PNG folder, a progress bar) is publish.py's business: this module only
+makes them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import tempfile
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,37 +30,9 @@ from .feedback import (
     in_between,
     loop_anchor,
     loop_motions,
-    mean_difference,
     motion,
-    seam_score,
 )
 from .store import FrameStore
-from .store_writer import BackgroundWriter
-
-FrameCallback = Callable[["FrameEvent"], None]
-
-
-@dataclass
-class FrameEvent:
-    """Reported after each frame: what was made, and how far along the render is."""
-
-    index: int
-    total: int
-    reused: bool  # True once, first: frames 0..index came from the cache (image is None)
-    image: np.ndarray | None
-
-
-@dataclass
-class RenderResult:
-    """Frames 0..frames-1 were made or reused (feedback needs them all); the video shows the asked range."""
-
-    frames: int
-    reused: int
-    rendered: int
-    seconds: float
-    seam: float | None
-    output: Path | None
-    warnings: list[str] = field(default_factory=list)  # from the video writer (e.g. audio ignored for a gif)
 
 
 class RenderCancelled(Exception):
@@ -114,9 +85,9 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
     diffused = [int(i) for i in np.flatnonzero(plan.diffuse)]
     previous, previous_image = None, None
     if start > 0:
-        loop.set_first(_stored(store, keys, 0))
+        loop.set_first(stored_frame(store, keys, 0))
         previous = max(d for d in diffused if d < start)
-        previous_image = _stored(store, keys, previous)
+        previous_image = stored_frame(store, keys, previous)
     for d in (d for d in diffused if d >= start):
         image = _first_frame(loop) if d == 0 else _diffuse(loop, d, previous, previous_image)
         if d == 0:
@@ -172,7 +143,8 @@ def _discard(key: str, image: np.ndarray) -> None:
     pass
 
 
-def _stored(store: FrameStore | None, keys: list[str], index: int) -> np.ndarray:
+def stored_frame(store: FrameStore | None, keys: list[str], index: int) -> np.ndarray:
+    """A frame rendered earlier, read back from the store (it must be there)."""
     image = store.get(keys[index]) if store is not None else None
     if image is None:
         raise RideRenderError(f"frame {index} could not be read back from the frame cache (removed or damaged); "
@@ -191,99 +163,3 @@ def load_init(plan: Plan) -> np.ndarray | None:
             return np.asarray(image)
     except OSError as error:
         raise RideRenderError(f"cannot read the init image {s.init}: {error}") from None
-
-
-def output_order(plan: Plan, start: int, stop: int) -> list[int]:
-    """Which rendered frames the video shows, in order: `reverse`, then `loop pingpong`."""
-    order = list(range(start, stop))
-    if plan.settings.reverse:
-        order.reverse()
-    if plan.settings.loop == "pingpong" and len(order) > 2:
-        order = order + order[-2:0:-1]  # forward then back, without repeating either end
-    return order
-
-
-def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: FrameStore | None = None,
-           frames: tuple[int, int] | None = None, on_frame: FrameCallback | None = None,
-           should_stop: Callable[[], bool] | None = None, audio: str | Path | None = None) -> RenderResult:
-    """Render the plan (resuming from the store) and write the video. `output` None renders only."""
-    began = time.perf_counter()
-    start, stop = frames or (0, len(plan))
-    keys = plan.keys()
-    resume = store.first_missing(keys[:stop]) if store is not None else 0
-    if resume > 0 and on_frame is not None:
-        on_frame(FrameEvent(resume - 1, stop, True, None))
-    order = output_order(plan, start, stop)
-    # A fresh render in playing order goes straight to the encoder; otherwise the frames are
-    # rendered into the store first (the first new frame comes at once) and read back in order.
-    streaming = resume == 0 and order == list(range(start, stop))
-    seam = _Seam()
-    with tempfile.TemporaryDirectory(prefix="ride-frames-") as scratch:
-        if store is None and not streaming:
-            store = FrameStore(scratch, engine.identity())
-        writer = _open_writer(plan, output, audio)
-        background = BackgroundWriter(store) if store is not None else None
-        try:
-            keep = background.put if background is not None else None
-            for index, image in feedback_frames(plan, engine, store, resume, stop, should_stop, keep):
-                if on_frame is not None:
-                    on_frame(FrameEvent(index, stop, False, image))
-                if streaming and index >= start:
-                    _show(writer, seam, image)
-            if background is not None:
-                background.close()  # every frame is on disk before any is read back
-            if not streaming:
-                for index in order:
-                    if should_stop is not None and should_stop():
-                        raise RenderCancelled()
-                    _show(writer, seam, _stored(store, keys, index))
-        except BaseException:
-            if writer is not None:
-                writer.abort()  # the earlier output stays as it was
-            if background is not None:
-                with contextlib.suppress(Exception):  # frames made before the failure still reach the store,
-                    background.close()               # and a failing write does not hide the first error
-            raise
-        written = writer.close() if writer is not None else None
-    warnings = list(writer.warnings) if writer is not None else []
-    whole = (start, stop) == (0, len(plan))  # a seam is the cut from the video's end to its start
-    return RenderResult(stop, resume, stop - resume, time.perf_counter() - began, seam.score() if whole else None,
-                        written, warnings)
-
-
-def _show(writer, seam: _Seam, image: np.ndarray) -> None:
-    seam.add(image)
-    if writer is not None:
-        writer.write(image)
-
-
-def _open_writer(plan: Plan, output: str | Path | None, audio: str | Path | None):
-    if output is None:
-        return None
-    from ..outputs.video import VideoWriter
-
-    s = plan.settings
-    if audio is None and s.audio:
-        audio = Path(s.base_dir) / s.audio
-    return VideoWriter(output, s.fps, (s.width, s.height), audio=audio)
-
-
-class _Seam:
-    """The cut from the video's last frame back to its first, against its ordinary cuts."""
-
-    def __init__(self):
-        self.first: np.ndarray | None = None
-        self.last: np.ndarray | None = None
-        self.differences: list[float] = []
-
-    def add(self, image: np.ndarray) -> None:
-        if self.first is None:
-            self.first = image
-        else:
-            self.differences.append(mean_difference(self.last, image))
-        self.last = image
-
-    def score(self) -> float | None:
-        if self.first is None or not self.differences:
-            return None
-        return seam_score(mean_difference(self.last, self.first), self.differences)

@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import struct
 import time
 import zlib
@@ -108,6 +109,28 @@ class FrameStore:
             if not self.has(key):
                 return i
         return len(keys)
+
+
+def is_frame_cache(folder: str | Path) -> bool:
+    """A folder a render keeps frames in: nothing in it but engine folders, named by their digest
+    (hidden files such as .DS_Store aside). An empty folder is an empty cache."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return False
+    return all(re.fullmatch(r"[0-9a-f]{16}", entry.name) if entry.is_dir() else entry.name.startswith(".")
+               for entry in folder.iterdir())
+
+
+def check_frame_cache(folder: str | Path) -> None:
+    """Raises R601 unless `folder` is a frame cache: `ride cache` reports and prunes only caches."""
+    folder = Path(folder)
+    if is_frame_cache(folder):
+        return
+    inside = folder / DEFAULT_FOLDER
+    hint = (f"did you mean '{inside}'?" if is_frame_cache(inside) else
+            f"a frame cache is the {DEFAULT_FOLDER}/ folder a render makes beside its script, or its --cache DIR")
+    what = "no such folder" if not folder.exists() else "it holds other files" if folder.is_dir() else "it is a file"
+    raise RideRenderError(Problem(f"'{folder}' is not a frame cache: {what}", hint=hint, code="R601"))
 
 
 def store_info(folder: str | Path) -> StoreInfo:

@@ -52,7 +52,7 @@ from ..checkpoints import (
     token_windows,
 )
 from ..morph import image_conditioning, mix_conditioning, prompt_conditioning
-from .loading import DTYPE_ARG, PIPELINES, choose_device, choose_dtype, dtype_name, load_img2img
+from .loading import DTYPE_ARG, PIPELINES, choose_device, choose_dtype, dtype_name, free_memory, load_img2img
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,15 @@ class DiffusersEngine:
                                           hint="float16 overflowed: use dtype float32 or an fp16-safe VAE "
                                                "(SDXL: madebyollin/sdxl-vae-fp16-fix)"), path=self._script)
         return (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+
+    def close(self) -> None:
+        """Drops the pipelines and cached embeddings, giving GPU memory back (idempotent); prepare() loads again."""
+        loaded = self._img2img is not None
+        self._img2img = self._txt2img = self._base_scheduler = self._model_key = None  # _load() resets the rest
+        for cache in (self._texts, self._images, self._image_keys):
+            cache.clear()
+        if loaded:
+            free_memory()
 
     # -- prepare: steps 1 to 5 ---------------------------------------------------------
 

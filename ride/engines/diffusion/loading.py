@@ -1,6 +1,9 @@
-"""Loading a Stable Diffusion pipeline: device, dtype, and the pipeline class for the weights."""
+"""Loading a Stable Diffusion pipeline: device, dtype, and the pipeline class for the weights;
+freeing it again."""
 
 from __future__ import annotations
+
+import gc
 
 import torch
 from diffusers import (
@@ -79,3 +82,10 @@ def choose_dtype(device: torch.device, requested: str | None) -> torch.dtype:
 
 def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
+
+
+def free_memory() -> None:
+    """Frees the tensors of pipelines let go of, and returns their GPU memory to the driver."""
+    gc.collect()  # a pipeline's modules hold reference cycles: free their tensors now, not someday
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()  # hand the freed blocks back, for the next model or other programs
