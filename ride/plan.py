@@ -20,12 +20,14 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from .settings import FRAME_COLUMNS, MOTION_COLUMNS, SETTINGS
+
 PLAN_VERSION = "ride-plan-1"
 
-# Per-frame numeric columns, in the order they appear in JSON/CSV.
-NUMERIC_COLUMNS = ("seed", "strength", "guidance", "steps", "noise", "adapter_scale", "loop_blend")
-CAMERA_COLUMNS = ("zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y")
-INTEGER_COLUMNS = ("seed", "steps")
+# Per-frame numeric columns, in the order they are hashed and written (CSV); from the settings table.
+NUMERIC_COLUMNS = FRAME_COLUMNS + ("loop_blend",)  # loop_blend: computed from `loop close`, not a setting
+CAMERA_COLUMNS = MOTION_COLUMNS
+INTEGER_COLUMNS = tuple(s.name for s in SETTINGS if s.column and s.integer)
 
 
 @dataclass(frozen=True)

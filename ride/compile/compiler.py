@@ -19,7 +19,7 @@ from ..errors import Problem, RideCompileError, RideError, Span, did_you_mean
 from ..language import nodes as n
 from ..language.syntax import parse
 from ..plan import CAMERA_COLUMNS, Adapter, Plan, Settings
-from ..settings import NUMERIC, WORD_SETTINGS, NumericSetting
+from ..settings import NUMERIC, WORD_SETTINGS, Setting
 from .curves import CurveKey, compile_expr, ease, evaluate, evaluate_keys
 from .statements import gather
 from .timeline import close_loop, conditioning_per_frame, resolve_keys, scene_length
@@ -219,7 +219,7 @@ class _Compiler:
                 self.error("bezier x values must be between 0 and 1", transition.span,
                            "as in CSS: bezier(x1, y1, x2, y2) with x1 and x2 in [0, 1]")
 
-    def numeric(self, spec: NumericSetting, env: dict, clock: Clock, length: int) -> np.ndarray:
+    def numeric(self, spec: Setting, env: dict, clock: Clock, length: int) -> np.ndarray:
         if spec.name not in self.g.values:
             return np.full(length, spec.default)
         node, (value,) = self.g.values[spec.name]
@@ -229,12 +229,12 @@ class _Compiler:
         self.check_range(spec, values, node.span, env)
         return np.round(values) if spec.integer else values
 
-    def check_range(self, spec: NumericSetting, values: np.ndarray, span: Span, env: dict) -> None:
+    def check_range(self, spec: Setting, values: np.ndarray, span: Span, env: dict) -> None:
         bad = ~np.isfinite(values) | (values < spec.low) | (values > spec.high)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             self.error(f"{spec.name} must be {spec.range_text()}; frame {i} has {values[i]:g}", span,
-                       spec.hint)
+                       spec.help)
 
     # 7. loop closure, seeds ------------------------------------------------------------
 

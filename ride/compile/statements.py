@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Problem, Span, did_you_mean
 from ..language import nodes as n
-from ..settings import CAMERA_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE
+from ..settings import BY_NAME, CAMERA_SETTINGS, PAIR, TOP_LEVEL_SETTINGS, TRACKABLE
 from .curves import TIME_VARIABLES
 
 
@@ -100,13 +100,14 @@ class _Gatherer:
             setattr(g, _SINGLE[type(st)], st)
 
     def gather_values(self, st: n.ValueSetting) -> None:
-        if st.name in ("focus", "pan"):
+        setting = BY_NAME[st.name]
+        if setting.kind == PAIR:
             if len(st.values) != 2:
                 self.error(f"'{st.name}' takes two values, x then y", st.span,
                            f"write e.g. `{st.name} {'0.5, 0.6' if st.name == 'focus' else '0, 1.5'}`")
                 return
-            for axis, value in zip(("_x", "_y"), st.values):
-                self.set_value(st.name + axis, st, (value,))
+            for part, value in zip(setting.parts, st.values):
+                self.set_value(part, st, (value,))
             return
         if len(st.values) != 1:
             self.error(f"'{st.name}' takes one value, not {len(st.values)}", st.span,
@@ -125,7 +126,7 @@ class _Gatherer:
     def gather_track(self, st: n.Track) -> None:
         if st.name not in TRACKABLE:
             hint = did_you_mean(st.name, TRACKABLE)
-            if st.name in ("pan", "focus"):
+            if st.name in BY_NAME and BY_NAME[st.name].kind == PAIR:
                 hint = f"a track holds one number: use `track {st.name}_x` and `track {st.name}_y`"
             self.error(f"'{st.name}' cannot be a track", st.span, hint)
             return

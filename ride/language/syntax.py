@@ -14,6 +14,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import Problem, RideSyntaxError, Span
+from ..settings import grammar_text
 from . import nodes as n
 
 MAX_SOURCE_BYTES = 2_000_000  # a scene script is text a person wrote; this is far beyond any
@@ -31,7 +32,7 @@ def grammar_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = grammar_path().read_text(encoding="utf-8")
+    grammar = grammar_text(grammar_path().read_text(encoding="utf-8"))  # keywords from the settings table
     # cache=True keeps the LALR tables in a temp file: `ride check` starts faster
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
 
