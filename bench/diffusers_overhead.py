@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -33,6 +34,7 @@ from diffusers import StableDiffusionPipeline  # noqa: E402
 
 from ride.engines.diffusion import DiffusersEngine  # noqa: E402
 from ride.engines.morph import lerp, slerp  # noqa: E402
+from ride.plan import Plan  # noqa: E402
 from ride.renderer.loop import render  # noqa: E402
 
 PROMPTS = ["a wide street in a rural town", "a road in the countryside", "a road by the sea"]
@@ -105,7 +107,8 @@ def main() -> None:
         T.save_sd(Path(folder) / "sd")
         plan = T.make_plan(scene(options.frames), model="sd", base_dir=folder, size=options.size,
                            steps=4, strength=0.6, guidance=5.0)
-        plan.settings.color_match = "off"
+        plan = Plan(replace(plan.settings, color_match="off"), plan.columns, plan.conditioning, plan.negative,
+                    plan.diffuse)
         engine = DiffusersEngine()
         reference = run_engine(engine, plan)  # loads the model, warms torch up
         pipe = engine.pipeline

@@ -20,9 +20,9 @@ def test_check_reports_every_error_with_position_caret_and_hint(tmp_path, capsys
     bad = write_scene(tmp_path, 'zom 1.01\nstrength 2\ntimeline {\n  0 "a"\n  9 end\n}\n', "bad.ride")
     assert main(["check", str(bad), GIRO]) == 1
     captured = capsys.readouterr()
-    assert f"{bad}:1:1: error: unknown setting 'zom'" in captured.err
+    assert f"{bad}:1:1: error[R201]: unknown setting 'zom'" in captured.err
     assert "hint: did you mean 'zoom'?" in captured.err
-    assert f"{bad}:2:1: error: strength must be between 0 and 1" in captured.err
+    assert f"{bad}:2:1: error[R306]: strength must be between 0 and 1" in captured.err
     assert "       | ^^^" in captured.err
     assert "2 errors" in captured.err
     assert "giro.ride: ok" in captured.out  # the other file is still checked

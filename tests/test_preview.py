@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -200,9 +202,9 @@ def test_a_frame_depends_only_on_earlier_frames():
 
 
 def test_other_sizes_and_focus_points():
-    plan = make_plan(MOUNTAIN, size=80)
-    plan.settings.width = 120
-    plan.columns["focus_x"][:] = 0.3
+    made = make_plan(MOUNTAIN, size=80)
+    columns = {**made.columns, "focus_x": np.full(len(made), 0.3)}
+    plan = Plan(replace(made.settings, width=120), columns, made.conditioning, made.negative, made.diffuse)
     engine = PreviewEngine()
     engine.prepare(plan)
     assert engine.generate(plan.frame(0), None).shape == (80, 120, 3)

@@ -126,7 +126,7 @@ def test_a_bad_edit_keeps_watching_and_the_next_good_edit_renders(tmp_path):
         session.until("pass")
         scene.write_text(SCENE.replace("zoom 1.03", "zom 1.03"))
         error = session.until("error")
-        assert f"{scene}:7:3: error: unknown setting 'zom'" in str(error)
+        assert f"{scene}:7:3: error[R201]: unknown setting 'zom'" in str(error)
         assert "^^^" in str(error)
         assert session.watcher.plan is not None  # the last good plan stays
         scene.write_text(SCENE.replace("mountain, snow", "mountain, fog"))
@@ -275,7 +275,7 @@ def test_ride_render_watch_from_the_command_line(tmp_path):
         first_video = video.read_bytes()
         scene.write_text(scene.read_text().replace("zoom 1.03", "zom 1.03"))
         shown = read_until("the last output is kept")
-        assert "scene.ride:7:3: error: unknown setting 'zom'" in shown and "^^^" in shown
+        assert "scene.ride:7:3: error[R201]: unknown setting 'zom'" in shown and "^^^" in shown
         assert video.read_bytes() == first_video
         scene.write_text(scene.read_text().replace("zom 1.03", "zoom 1.03").replace("snow", "fog"))
         shown = read_until("watching for changes")

@@ -11,12 +11,13 @@ import csv
 import io
 import json
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from ..engines import ENGINES
-from ..errors import RideError, format_error
+from ..errors import RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
@@ -92,11 +93,15 @@ def _print_error(console: Console, error: RideError) -> None:
 
 def _check(args, out: Console, err: Console) -> int:
     from ..compile.compiler import load
+    from ..engines import check_engine_options
 
     status = 0
     for path in args.files:
         try:
             plan = load(path)
+            problems = check_engine_options(plan)
+            if problems:
+                raise RideCompileError(problems, Path(path).read_text(encoding="utf-8-sig"), path)
         except RideError as error:
             _print_error(err, error)
             status = 1

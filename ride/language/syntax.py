@@ -13,7 +13,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from ..errors import Problem, RideSyntaxError, Span
+from ..errors import Diagnostics, Problem, RideSyntaxError, Span
 from ..settings import grammar_text
 from . import nodes as n
 
@@ -37,8 +37,21 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
 
 
-def parse(text: str, path: str = "<script>") -> n.Script:
-    """Parse a whole script; every syntax error of the file is reported at once."""
+def parse(text: str, path: str = "<script>", diagnostics: Diagnostics | None = None) -> n.Script | None:
+    """Parse a whole script; every syntax error of the file is reported at once.
+
+    Given `diagnostics`, its problems are reported there instead of raised (None comes back).
+    """
+    if diagnostics is None:
+        return _parse(text, path)
+    try:
+        return _parse(text, path)
+    except RideSyntaxError as error:
+        diagnostics.extend(error.problems)
+        return None
+
+
+def _parse(text: str, path: str) -> n.Script:
     if len(text) > MAX_SOURCE_BYTES:
         raise RideSyntaxError(Problem(f"script is too large ({len(text)} characters)",
                                       hint=f"the limit is {MAX_SOURCE_BYTES} characters"), text, path)
