@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
+from itertools import groupby
 from types import MappingProxyType
 
 import numpy as np
@@ -116,13 +117,6 @@ class Conditioning:
             return Conditioning(sources)
         start = tuple(Weighted.from_json(w) for w in morph["from"])
         return Conditioning(sources, Morph(start, morph["position"], morph["method"]))
-
-    def rounded(self) -> Conditioning:
-        """This conditioning with its numbers at the JSON's six decimals."""
-        morph = self.morph
-        if morph is not None:
-            morph = Morph(_round_mix(morph.start), _round(morph.position), morph.method)
-        return Conditioning(_round_mix(self.sources), morph)
 
     def all_sources(self) -> list[Source]:
         mixes = [self.sources] + ([self.morph.start] if self.morph else [])
@@ -355,19 +349,37 @@ def _column(name: str, values) -> np.ndarray:
 
 
 def _rounded_conditioning(conditioning) -> tuple[Conditioning, ...]:
-    """Each distinct conditioning rounded once; frames that shared one still share it."""
+    """Each distinct conditioning (and mix) rounded once, rebuilt only if rounding changes it;
+    frames that shared one still share it. Frames come in runs of one shared object, so a run
+    costs one step, not one a frame."""
+    mixes: dict[int, Mix] = {}  # the mixes are kept alive by `conditioning`, so ids stay theirs
+
+    def mix(m: Mix) -> Mix:
+        done = mixes.get(id(m))
+        if done is None:
+            weights = [_round(w.weight) for w in m]
+            done = m if all(r == w.weight for r, w in zip(weights, m)) else \
+                tuple(Weighted(w.source, r) for w, r in zip(m, weights))
+            mixes[id(m)] = done
+        return done
+
+    def rounded(cond: Conditioning) -> Conditioning:
+        sources, morph = mix(cond.sources), cond.morph
+        if morph is not None:
+            start, position = mix(morph.start), _round(morph.position)
+            if start is not morph.start or position != morph.position:
+                morph = Morph(start, position, morph.method)
+        return cond if sources is cond.sources and morph is cond.morph else Conditioning(sources, morph)
+
     done: dict[int, Conditioning] = {}
-    out = []
-    for cond in conditioning:
-        rounded = done.get(id(cond))
-        if rounded is None:
-            rounded = done[id(cond)] = cond.rounded()
-        out.append(rounded)
+    out: list[Conditioning] = []
+    for _, group in groupby(conditioning, key=id):
+        run = list(group)
+        cond = done.get(id(run[0]))
+        if cond is None:
+            cond = done[id(run[0])] = rounded(run[0])
+        out.extend([cond] * len(run))
     return tuple(out)
-
-
-def _round_mix(mix: Mix) -> Mix:
-    return tuple(Weighted(w.source, _round(w.weight)) for w in mix)
 
 
 def _round(x: float) -> float:
