@@ -18,7 +18,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
-from itertools import groupby
 from types import MappingProxyType
 
 import numpy as np
@@ -70,7 +69,10 @@ class Source:
 @dataclass(frozen=True)
 class Weighted:
     source: Source
-    weight: float
+    weight: float  # held at the JSON's six decimals, as every number of a plan
+
+    def __post_init__(self):
+        object.__setattr__(self, "weight", _round(self.weight))
 
     def to_json(self) -> dict:
         return {**self.source.to_json(), "weight": _round(self.weight)}
@@ -88,8 +90,11 @@ class Morph:
     """An embedding interpolation in progress: from `start` toward the frame's `sources`."""
 
     start: Mix
-    position: float  # 0 = all `start`, 1 = all `sources` (already eased)
+    position: float  # 0 = all `start`, 1 = all `sources` (already eased), at six decimals
     method: str  # "lerp" | "slerp"
+
+    def __post_init__(self):
+        object.__setattr__(self, "position", _round(self.position))
 
 
 @dataclass(frozen=True)
@@ -267,7 +272,7 @@ class Plan:
         # Held at the JSON's precision, so a plan read back from its JSON is this plan.
         columns = {name: _column(name, values) for name, values in self.columns.items()}
         object.__setattr__(self, "columns", MappingProxyType(columns))
-        object.__setattr__(self, "conditioning", _rounded_conditioning(self.conditioning))
+        object.__setattr__(self, "conditioning", tuple(self.conditioning))  # (Weighted, Morph round themselves)
         object.__setattr__(self, "negative", tuple(self.negative))
         diffuse = np.array(self.diffuse, dtype=bool)
         diffuse.setflags(write=False)
@@ -346,40 +351,6 @@ def _column(name: str, values) -> np.ndarray:
         out = np.round(np.asarray(values, dtype=np.float64), 6) + 0.0  # + 0.0: no -0.0
     out.setflags(write=False)
     return out
-
-
-def _rounded_conditioning(conditioning) -> tuple[Conditioning, ...]:
-    """Each distinct conditioning (and mix) rounded once, rebuilt only if rounding changes it;
-    frames that shared one still share it. Frames come in runs of one shared object, so a run
-    costs one step, not one a frame."""
-    mixes: dict[int, Mix] = {}  # the mixes are kept alive by `conditioning`, so ids stay theirs
-
-    def mix(m: Mix) -> Mix:
-        done = mixes.get(id(m))
-        if done is None:
-            weights = [_round(w.weight) for w in m]
-            done = m if all(r == w.weight for r, w in zip(weights, m)) else \
-                tuple(Weighted(w.source, r) for w, r in zip(m, weights))
-            mixes[id(m)] = done
-        return done
-
-    def rounded(cond: Conditioning) -> Conditioning:
-        sources, morph = mix(cond.sources), cond.morph
-        if morph is not None:
-            start, position = mix(morph.start), _round(morph.position)
-            if start is not morph.start or position != morph.position:
-                morph = Morph(start, position, morph.method)
-        return cond if sources is cond.sources and morph is cond.morph else Conditioning(sources, morph)
-
-    done: dict[int, Conditioning] = {}
-    out: list[Conditioning] = []
-    for _, group in groupby(conditioning, key=id):
-        run = list(group)
-        cond = done.get(id(run[0]))
-        if cond is None:
-            cond = done[id(run[0])] = rounded(run[0])
-        out.extend([cond] * len(run))
-    return tuple(out)
 
 
 def _round(x: float) -> float:
