@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ride import nodes as n
 from ride.compile.compiler import compile_text
 from ride.compile.curves import ease
+from ride.language import nodes as n
 from ride.language.syntax import parse
 
 FRAMES = 100_000

@@ -1,31 +1,37 @@
-"""The execution plan: every frame's parameters, fully resolved. Plain data, JSON out.
+"""The execution plan: every frame's parameters, fully resolved. The contract between stages.
 
 The compiler fills a Plan column by column (numpy arrays, one value per frame) so a
 100,000-frame scene costs no per-frame Python work; `plan.frame(i)` materialises one
 FramePlan when the renderer or `ride plan` asks for it.
 
-Frame keys are chained: key(k) = hash(frame k's parameters, key(k-1), the scene settings
-that shape pixels). A frame whose result also depends on later frames (a cadence
-in-between, a loop-closure frame whose anchor is warped by the motion still to come)
-hashes those later parameters too. Equal keys mean equal pixels for the same engine.
+A Plan is a value: frozen, its columns read-only, its numbers held to six decimals (the
+precision of its JSON), so `Plan.from_json(plan.to_json())` is the same plan, keys included.
+Frame keys are computed in ride/frame_keys.py. The per-frame columns come from the settings
+table (ride/settings.py).
 
-This module imports nothing of ride (nor torch): it is the contract between stages.
+This module imports nothing of ride but the contract (settings, errors), nor torch.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
+from types import MappingProxyType
 
 import numpy as np
 
+from .errors import Span
+from .frame_keys import chain_keys, digest
+from .settings import FRAME_COLUMNS, MOTION_COLUMNS, SETTINGS
+
 PLAN_VERSION = "ride-plan-1"
 
-# Per-frame numeric columns, in the order they appear in JSON/CSV.
-NUMERIC_COLUMNS = ("seed", "strength", "guidance", "steps", "noise", "adapter_scale", "loop_blend")
-CAMERA_COLUMNS = ("zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y")
-INTEGER_COLUMNS = ("seed", "steps")
+# Per-frame numeric columns, in the order they are hashed and written (CSV); from the settings table.
+NUMERIC_COLUMNS = FRAME_COLUMNS + ("loop_blend",)  # loop_blend: computed from `loop close`, not a setting
+CAMERA_COLUMNS = MOTION_COLUMNS
+INTEGER_COLUMNS = tuple(s.name for s in SETTINGS if s.column and s.integer)
 
 
 @dataclass(frozen=True)
@@ -54,14 +60,26 @@ class Source:
     def to_json(self) -> dict:
         return {self.kind: self.value}
 
+    @staticmethod
+    def from_json(data: dict) -> Source:
+        kind = "image" if "image" in data else "prompt"
+        return Source(kind, data[kind])
+
 
 @dataclass(frozen=True)
 class Weighted:
     source: Source
-    weight: float
+    weight: float  # held at the JSON's six decimals, as every number of a plan
+
+    def __post_init__(self):
+        object.__setattr__(self, "weight", _round(self.weight))
 
     def to_json(self) -> dict:
         return {**self.source.to_json(), "weight": _round(self.weight)}
+
+    @staticmethod
+    def from_json(data: dict) -> Weighted:
+        return Weighted(Source.from_json(data), data["weight"])
 
 
 Mix = tuple[Weighted, ...]
@@ -72,8 +90,11 @@ class Morph:
     """An embedding interpolation in progress: from `start` toward the frame's `sources`."""
 
     start: Mix
-    position: float  # 0 = all `start`, 1 = all `sources` (already eased)
+    position: float  # 0 = all `start`, 1 = all `sources` (already eased), at six decimals
     method: str  # "lerp" | "slerp"
+
+    def __post_init__(self):
+        object.__setattr__(self, "position", _round(self.position))
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,15 @@ class Conditioning:
             }
         return out
 
+    @staticmethod
+    def from_json(data: dict) -> Conditioning:
+        sources = tuple(Weighted.from_json(w) for w in data["sources"])
+        morph = data.get("morph")
+        if morph is None:
+            return Conditioning(sources)
+        start = tuple(Weighted.from_json(w) for w in morph["from"])
+        return Conditioning(sources, Morph(start, morph["position"], morph["method"]))
+
     def all_sources(self) -> list[Source]:
         mixes = [self.sources] + ([self.morph.start] if self.morph else [])
         return [w.source for mix in mixes for w in mix]
@@ -100,6 +130,8 @@ class Conditioning:
 
 @dataclass(frozen=True)
 class FramePlan:
+    """One frame's parameters. Its numeric fields are the plan's columns (NUMERIC_COLUMNS, camera)."""
+
     index: int
     time: float
     seed: int
@@ -116,22 +148,17 @@ class FramePlan:
     key: str
 
     def to_json(self) -> dict:
-        return {
-            "index": self.index,
-            "time": _round(self.time),
-            "seed": self.seed,
-            "strength": _round(self.strength),
-            "guidance": _round(self.guidance),
-            "steps": self.steps,
-            "noise": _round(self.noise),
-            "adapter_scale": _round(self.adapter_scale),
-            "camera": {k: _round(v) for k, v in asdict(self.camera).items()},
-            "conditioning": self.conditioning.to_json(),
-            "negative": self.negative,
-            "loop_blend": _round(self.loop_blend),
-            "diffuse": self.diffuse,
-            "key": self.key,
-        }
+        out: dict = {"index": self.index, "time": _round(self.time)}
+        for name in FRAME_COLUMNS:
+            value = getattr(self, name)
+            out[name] = value if name in INTEGER_COLUMNS else _round(value)
+        out["camera"] = {k: _round(v) for k, v in asdict(self.camera).items()}
+        out["conditioning"] = self.conditioning.to_json()
+        out["negative"] = self.negative
+        out["loop_blend"] = _round(self.loop_blend)
+        out["diffuse"] = self.diffuse
+        out["key"] = self.key
+        return out
 
 
 @dataclass(frozen=True)
@@ -143,7 +170,7 @@ class Adapter:
     subfolder: str = "models"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
     """Scene-wide settings: what is not per frame."""
 
@@ -171,29 +198,85 @@ class Settings:
     script: str = ""  # the script's path, as given
     base_dir: str = "."  # folder that relative paths resolve against
     random_seed: int | None = None  # the seed `seed random` drew, recorded so a render can be repeated
-    assets: dict[str, str] = field(default_factory=dict)  # relative path -> content digest
+    assets: Mapping[str, str] = field(default_factory=dict)  # relative path -> content digest (read-only)
+    # where each setting is written in the script (name -> Span), for checks made after compiling
+    # (an engine's own options); not part of the plan's value, nor of its JSON
+    spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",
                      "color_space", "color_amount", "cadence", "border")
 
+    def __post_init__(self):
+        object.__setattr__(self, "assets", MappingProxyType(dict(self.assets)))
+        object.__setattr__(self, "spans", MappingProxyType(dict(self.spans)))
+
     def pixel_digest(self) -> str:
         parts = {name: getattr(self, name) for name in self._PIXEL_FIELDS}
         parts["adapter"] = asdict(self.adapter) if self.adapter else None
         parts["init"] = self.assets.get(self.init) if self.init else None
-        return _digest(json.dumps(parts, sort_keys=True, default=str))
+        return digest(json.dumps(parts, sort_keys=True, default=str))
+
+    def to_json(self) -> dict:
+        return {
+            "version": PLAN_VERSION,
+            "title": self.title,
+            "fps": self.fps,
+            "width": self.width,
+            "height": self.height,
+            "length": self.length,
+            "engine": self.engine,
+            "model": self.model,
+            "scheduler": self.scheduler,
+            "adapter": asdict(self.adapter) if self.adapter else None,
+            "init": self.init,
+            "color_match": {"reference": self.color_match, "space": self.color_space, "amount": self.color_amount},
+            "cadence": self.cadence,
+            "border": self.border,
+            "loop": {"mode": self.loop, "frames": self.loop_frames},
+            "reverse": self.reverse,
+            "output": self.output,
+            "audio": self.audio,
+            "random_seed": self.random_seed,
+            "bpm": self.bpm,
+            "assets": dict(sorted(self.assets.items())),
+            # where the plan came from: machine-specific, so kept apart from the values
+            "source": {"script": self.script, "base_dir": self.base_dir},
+        }
+
+    @staticmethod
+    def from_json(data: dict) -> Settings:
+        color, loop, source = data["color_match"], data["loop"], data.get("source", {})
+        return Settings(
+            title=data["title"], fps=data["fps"], width=data["width"], height=data["height"],
+            length=data["length"], engine=data["engine"], model=data["model"], scheduler=data["scheduler"],
+            adapter=Adapter(**data["adapter"]) if data["adapter"] else None, init=data["init"],
+            color_match=color["reference"], color_space=color["space"], color_amount=color["amount"],
+            cadence=data["cadence"], border=data["border"], loop=loop["mode"], loop_frames=loop["frames"],
+            reverse=data["reverse"], output=data["output"], audio=data["audio"],
+            random_seed=data["random_seed"], bpm=data.get("bpm", 120.0), assets=data.get("assets", {}),
+            script=source.get("script", ""), base_dir=source.get("base_dir", "."))
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Plan:
-    """Every frame's parameters. Columns are numpy arrays of length `settings.length`."""
+    """Every frame's parameters. Columns are read-only numpy arrays of length `settings.length`."""
 
     settings: Settings
-    columns: dict[str, np.ndarray]
-    conditioning: list[Conditioning]
-    negative: list[str]
+    columns: Mapping[str, np.ndarray]
+    conditioning: tuple[Conditioning, ...]
+    negative: tuple[str, ...]
     diffuse: np.ndarray  # bool per frame
-    _keys: list[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        # Held at the JSON's precision, so a plan read back from its JSON is this plan.
+        columns = {name: _column(name, values) for name, values in self.columns.items()}
+        object.__setattr__(self, "columns", MappingProxyType(columns))
+        object.__setattr__(self, "conditioning", tuple(self.conditioning))  # (Weighted, Morph round themselves)
+        object.__setattr__(self, "negative", tuple(self.negative))
+        diffuse = np.array(self.diffuse, dtype=bool)
+        diffuse.setflags(write=False)
+        object.__setattr__(self, "diffuse", diffuse)
 
     def __len__(self) -> int:
         return self.settings.length
@@ -204,15 +287,11 @@ class Plan:
 
     def frame(self, i: int) -> FramePlan:
         c = self.columns
+        numbers = {name: int(c[name][i]) if name in INTEGER_COLUMNS else float(c[name][i]) for name in FRAME_COLUMNS}
         return FramePlan(
             index=i,
             time=i / self.settings.fps,
-            seed=int(c["seed"][i]),
-            strength=float(c["strength"][i]),
-            guidance=float(c["guidance"][i]),
-            steps=int(c["steps"][i]),
-            noise=float(c["noise"][i]),
-            adapter_scale=float(c["adapter_scale"][i]),
+            **numbers,
             camera=self.camera(i),
             conditioning=self.conditioning[i],
             negative=self.negative[i],
@@ -229,101 +308,55 @@ class Plan:
         for i in range(max(0, start), stop):
             yield self.frame(i)
 
-    # -- keys ---------------------------------------------------------------
-
     def keys(self) -> list[str]:
-        if self._keys is None:
-            self._keys = self._chain_keys()
-        return self._keys
+        return list(self._keys)
 
-    def _frame_digests(self) -> list[str]:
-        """Each frame's own parameters as text (conditioning is shared between frames: text it once)."""
-        c = self.columns
-        numbers = np.round(np.stack([c[name] for name in NUMERIC_COLUMNS + CAMERA_COLUMNS], axis=1), 6) + 0.0
-        conditioning_text: dict[int, str] = {}
-        out = []
-        for i, row in enumerate(numbers.tolist()):
-            cond = self.conditioning[i]
-            text = conditioning_text.get(id(cond))
-            if text is None:
-                images = [self.settings.assets.get(s.value, "") for s in cond.all_sources() if s.kind == "image"]
-                text = json.dumps(cond.to_json(), sort_keys=True) + repr(images)
-                conditioning_text[id(cond)] = text
-            out.append(f"{i}|{row!r}|{text}|{self.negative[i]}|{bool(self.diffuse[i])}")
-        return out
+    @cached_property
+    def _keys(self) -> tuple[str, ...]:
+        """Computed once, when first asked for (`ride check` never needs them)."""
+        s = self.settings
+        return tuple(chain_keys(PLAN_VERSION + s.pixel_digest(), self.columns, NUMERIC_COLUMNS, CAMERA_COLUMNS,
+                                self.conditioning, self.negative, self.diffuse, s.assets))
 
-    def _chain_keys(self) -> list[str]:
-        n = len(self)
-        own = self._frame_digests()
-        future = self._future_dependencies(own)
-        keys: list[str] = []
-        previous = _digest(PLAN_VERSION + self.settings.pixel_digest())
-        for i in range(n):
-            previous = _digest(f"{previous}|{own[i]}|{future[i]}")
-            keys.append(previous)
-        return keys
-
-    def _future_dependencies(self, own: list[str]) -> list[str]:
-        """For each frame, a digest of the later frames its pixels depend on ('' if none)."""
-        n = len(own)
-        future = [""] * n
-        blend = self.columns["loop_blend"]
-        looping = np.flatnonzero(blend > 0)
-        if looping.size:
-            # the loop anchor is warped by the camera motion still to come
-            motion = (np.round(np.stack([self.columns[c] for c in CAMERA_COLUMNS], axis=1), 6) + 0.0).tolist()
-            tail = ""
-            for i in range(n - 1, int(looping[0]) - 1, -1):
-                if blend[i] > 0:
-                    future[i] = tail
-                tail = _digest(tail + repr(motion[i]))
-        # An in-between is a blend of the next diffused frame (with all that frame depends on
-        # later) carried back by the cameras of the frames after the in-between in its segment.
-        segment_rest = "tail"
-        for i in range(n - 1, -1, -1):
-            if self.diffuse[i]:
-                segment_rest = _digest(f"{own[i]}|{future[i]}")
-            else:
-                future[i] += "|" + segment_rest
-                segment_rest = _digest(f"{own[i]}|{segment_rest}")
-        return future
-
-    # -- output -------------------------------------------------------------
+    # -- JSON ---------------------------------------------------------------
 
     def to_json(self, start: int = 0, stop: int | None = None) -> dict:
-        s = self.settings
-        return {
-            "version": PLAN_VERSION,
-            "title": s.title,
-            "fps": s.fps,
-            "width": s.width,
-            "height": s.height,
-            "length": s.length,
-            "engine": s.engine,
-            "model": s.model,
-            "scheduler": s.scheduler,
-            "adapter": asdict(s.adapter) if s.adapter else None,
-            "init": s.init,
-            "color_match": {"reference": s.color_match, "space": s.color_space, "amount": s.color_amount},
-            "cadence": s.cadence,
-            "border": s.border,
-            "loop": {"mode": s.loop, "frames": s.loop_frames},
-            "reverse": s.reverse,
-            "output": s.output,
-            "audio": s.audio,
-            "random_seed": s.random_seed,
-            "frames": [f.to_json() for f in self.frames(start, stop)],
-        }
+        return {**self.settings.to_json(), "frames": [f.to_json() for f in self.frames(start, stop)]}
+
+    @staticmethod
+    def from_json(data: dict) -> Plan:
+        """The plan that `to_json()` wrote (all frames of it)."""
+        settings = Settings.from_json(data)
+        frames = data["frames"]
+        if len(frames) != settings.length:
+            raise ValueError(f"a plan of {settings.length} frames holds {len(frames)}: write it whole to read it back")
+        columns = {name: np.array([f[name] for f in frames], dtype=np.float64) for name in NUMERIC_COLUMNS}
+        columns.update({name: np.array([f["camera"][name] for f in frames], dtype=np.float64)
+                        for name in CAMERA_COLUMNS})
+        shared: dict[str, Conditioning] = {}  # equal conditionings shared, as the compiler shares them
+        conditioning = []
+        for f in frames:
+            text = json.dumps(f["conditioning"], sort_keys=True)
+            if text not in shared:
+                shared[text] = Conditioning.from_json(f["conditioning"])
+            conditioning.append(shared[text])
+        return Plan(settings, columns, conditioning, [f["negative"] for f in frames],
+                    np.array([f["diffuse"] for f in frames], dtype=bool))
+
+
+def _column(name: str, values) -> np.ndarray:
+    if name in INTEGER_COLUMNS and name == "seed":
+        out = np.array(values, dtype=np.int64)
+    else:
+        out = np.round(np.asarray(values, dtype=np.float64), 6) + 0.0  # + 0.0: no -0.0
+    out.setflags(write=False)
+    return out
 
 
 def _round(x: float) -> float:
     """Six decimals: stable JSON and keys, far below anything visible."""
     r = round(x, 6)
     return 0.0 if r == 0 else r
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 FRAME_FIELDS = tuple(f.name for f in fields(FramePlan))

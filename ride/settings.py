@@ -1,21 +1,67 @@
-"""What a script may set: names, defaults, ranges and where each setting belongs."""
+"""The one table of what a script may set. Everything reads it.
+
+Adding a numeric setting (the recipe):
+  1. Add a row to SETTINGS below: `Setting("eta", NUMBER, 0.0, 0.0, 1.0, "", TOP, trackable=True,
+     column=FRAME, help="...")`. That row alone makes it a keyword of the grammar, a compiled
+     per-frame column (default, range check, track), a Plan column (JSON, CSV, hashed into frame
+     keys), a name `did you mean` knows, and a line of docs/language.md's settings reference
+     (regenerate it: `python -m ride.settings > /tmp/ref.md` and paste between the markers; a test
+     says when it differs).
+  2. Its use: a field of the same name on `FramePlan` (ride/plan.py; a test says when it is
+     missing) and the engine that reads it.
+A setting that is not a number per frame (a word, a text) is a row too (kind WORD or TEXT); its
+meaning is a `Settings` field and a line of the compiler's `settings()` step.
+
+This module imports nothing of ride: it sits under every stage.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+# kinds: what a setting's value is written as
+NUMBER = "number"  # a per-frame value (a constant, an expression of time or a track), or a plain number
+INTEGER = "integer"  # as NUMBER, rounded to a whole number per frame
+PAIR = "pair"  # two numbers, x then y: each is a setting of its own (`pan` -> pan_x, pan_y)
+SEED = "seed"  # a number, `iter`, or `random`
+WORD = "word"  # one or more words from a list
+TEXT = "text"  # a quoted string
+SIZE = "size"  # WxH
+OTHER = "other"  # a statement of its own shape (scheduler, loop, adapter, reverse)
+
+# where a setting may be written
+TOP = "top level"
+CAMERA = "camera"
+TRACK = "track"  # only as `track NAME { }` (the two halves of a PAIR)
+
+# which group of the plan's per-frame columns a setting fills
+FRAME = "frame"
+MOTION = "camera"
+
 
 @dataclass(frozen=True)
-class NumericSetting:
-    """A per-frame number: a constant, an expression of time, or a track."""
+class Setting:
+    """One row of the table."""
 
     name: str
-    default: float
+    kind: str
+    default: float | str | None = None
     low: float = -math.inf
     high: float = math.inf
-    integer: bool = False
-    hint: str = ""
+    unit: str = ""
+    where: tuple[str, ...] = (TOP,)
+    trackable: bool = False
+    column: str = ""  # FRAME or MOTION: a per-frame column of the plan; "" for a scene-wide setting
+    help: str = ""
+    short: str = ""  # its heading in `ride plan`'s table ("" = not shown there)
+    optional: bool = False  # left out of `ride plan`'s table first when the terminal is narrow
+    words: tuple[str, ...] = ()  # WORD: the words it takes
+    parts: tuple[str, ...] = ()  # PAIR: the settings its two values set
+
+    @property
+    def integer(self) -> bool:
+        return self.kind in (INTEGER, SEED)
 
     def range_text(self) -> str:
         if self.high == math.inf:
@@ -23,29 +69,105 @@ class NumericSetting:
         return f"between {self.low:g} and {self.high:g}"
 
 
-NUMERIC = {s.name: s for s in (
-    NumericSetting("strength", 0.35, 0.0, 1.0, hint="0 keeps the warped previous frame, 1 repaints it"),
-    NumericSetting("guidance", 7.5, 0.0, 100.0, hint="typical values are 5 to 12; 0 for Turbo models"),
-    NumericSetting("steps", 30, 1, 1000, integer=True, hint="denoising steps, e.g. 30 (2-4 for Turbo/LCM)"),
-    NumericSetting("noise", 0.02, 0.0, 1.0, hint="noise added before each frame is re-diffused, e.g. 0.02"),
-    NumericSetting("adapter_scale", 1.0, 0.0, 10.0, hint="IP-Adapter strength for image keys, e.g. 0.6"),
-    NumericSetting("zoom", 1.0, 0.01, 100.0, hint="a factor per frame: 1.01 moves forward, 0.99 back"),
-    NumericSetting("pan_x", 0.0, hint="pixels per frame"),
-    NumericSetting("pan_y", 0.0, hint="pixels per frame"),
-    NumericSetting("rotate", 0.0, hint="degrees per frame"),
-    NumericSetting("focus_x", 0.5, hint="0 is the left edge, 1 the right"),
-    NumericSetting("focus_y", 0.5, hint="0 is the top edge, 1 the bottom"),
-)}
+_T = (TOP,)
+_C = (CAMERA,)
+_K = (TRACK,)
 
-TRACKABLE = tuple(NUMERIC) + ("seed",)
-CAMERA_SETTINGS = ("zoom", "focus", "pan", "rotate")
-TEXT_SETTINGS = ("title", "model", "negative", "init", "output", "audio")
-WORD_SETTINGS = {
-    "engine": ("preview", "diffusers"),
-    "color": ("match", "frame0", "off", "lab", "rgb", "hsv"),
-    "border": ("reflect", "replicate"),
-}
-TOP_LEVEL_SETTINGS = TEXT_SETTINGS + tuple(WORD_SETTINGS) + (
-    "size", "fps", "bpm", "seed", "steps", "guidance", "strength", "noise", "cadence", "adapter",
-    "adapter_scale", "scheduler", "loop", "reverse", "let", "track", "camera", "timeline",
+SETTINGS: tuple[Setting, ...] = (
+    Setting("title", TEXT, "", help="shown in `ride plan` and the progress bar"),
+    Setting("size", SIZE, "512x512", 8, 8192, "pixels", help="frame size; each side a multiple of 8"),
+    Setting("fps", NUMBER, 12.0, 0, 240, "frames/s", help="frames per second (a plain number)"),
+    Setting("bpm", NUMBER, 120.0, 0, math.inf, "beats/min", help="tempo of beat times (`4b`) and `beat`"),
+    Setting("seed", SEED, 0, trackable=True, column=FRAME, short="seed",
+            help="the engine's seed per frame (floored, modulo 2^32); `N iter` adds the frame number, `random` draws one"),
+    Setting("strength", NUMBER, 0.35, 0.0, 1.0, "", trackable=True, column=FRAME, short="str",
+            help="0 keeps the warped previous frame, 1 repaints it"),
+    Setting("guidance", NUMBER, 7.5, 0.0, 100.0, "", trackable=True, column=FRAME, short="guid", optional=True,
+            help="typical values are 5 to 12; 0 for Turbo models"),
+    Setting("steps", INTEGER, 30, 1, 1000, "", trackable=True, column=FRAME, short="steps", optional=True,
+            help="denoising steps, e.g. 30 (2-4 for Turbo/LCM)"),
+    Setting("noise", NUMBER, 0.02, 0.0, 1.0, "", trackable=True, column=FRAME, short="noise", optional=True,
+            help="noise added before each frame is re-diffused, e.g. 0.02"),
+    Setting("adapter_scale", NUMBER, 1.0, 0.0, 10.0, "", trackable=True, column=FRAME,
+            help="IP-Adapter strength for image keys, e.g. 0.6"),
+    Setting("negative", TEXT, "", help="the negative prompt of every frame (a key may override it)"),
+    Setting("engine", WORD, "auto", words=("preview", "diffusers"),
+            help="which engine renders (default: diffusers when a model is named, else preview)"),
+    Setting("model", TEXT, None, help="a diffusers checkpoint: hub id, folder or .safetensors/.ckpt file"),
+    Setting("scheduler", OTHER, None, help="the diffusers scheduler, e.g. euler, euler_a, dpm++, ddim, lcm"),
+    Setting("adapter", OTHER, None, help="the IP-Adapter for image keys: \"repo\" [\"weights\"] [\"subfolder\"]"),
+    Setting("init", TEXT, None, help="frame 0 is this image (resized), instead of being generated"),
+    Setting("color", WORD, "match frame0 lab 1", words=("match", "frame0", "off", "lab", "rgb", "hsv"),
+            help="`color match [frame0|off] [lab|rgb|hsv] [amount]`: keep colours from drifting"),
+    Setting("cadence", INTEGER, 1, 1, 1000, "frames", help="diffuse every Nth frame; the frames between are blended"),
+    Setting("border", WORD, "reflect", words=("reflect", "replicate"),
+            help="what the camera shows beyond the previous frame's edge"),
+    Setting("loop", OTHER, "off", help="`loop close N [transition]` or `loop pingpong`"),
+    Setting("reverse", OTHER, "off", help="the video plays the rendered frames backward"),
+    Setting("output", TEXT, None, help="`.mp4`, `.webm`, `.gif`, or `folder/` for PNG frames"),
+    Setting("audio", TEXT, None, help="muxed into the video, trimmed to its length"),
+    # the camera: motion per frame, about the focus point (rows in `camera { }`'s order; the
+    # columns' order, zoom pan_x pan_y rotate focus_x focus_y, is hashed into frame keys)
+    Setting("zoom", NUMBER, 1.0, 0.01, 100.0, "factor/frame", _C, trackable=True, column=MOTION, short="zoom",
+            help="a factor per frame: 1.01 moves forward, 0.99 back"),
+    Setting("focus", PAIR, "0.5, 0.5", where=_C, parts=("focus_x", "focus_y"),
+            help="the point the camera heads for, x then y in fractions of the frame (0,0 is top-left)"),
+    Setting("pan", PAIR, "0, 0", unit="pixels/frame", where=_C, parts=("pan_x", "pan_y"), short="pan",
+            optional=True, help="x then y; positive x moves the picture right, positive y down"),
+    Setting("pan_x", NUMBER, 0.0, unit="pixels/frame", where=_K, trackable=True, column=MOTION,
+            help="pixels per frame"),
+    Setting("pan_y", NUMBER, 0.0, unit="pixels/frame", where=_K, trackable=True, column=MOTION,
+            help="pixels per frame"),
+    Setting("rotate", NUMBER, 0.0, unit="degrees/frame", where=_C, trackable=True, column=MOTION, short="rot",
+            optional=True, help="degrees per frame, counter-clockwise"),
+    Setting("focus_x", NUMBER, 0.5, where=_K, trackable=True, column=MOTION, help="0 is the left edge, 1 the right"),
+    Setting("focus_y", NUMBER, 0.5, where=_K, trackable=True, column=MOTION, help="0 is the top edge, 1 the bottom"),
 )
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+# Derived views: the rest of ride reads these, never a list of names of its own.
+NUMERIC = {s.name: s for s in SETTINGS if s.column and s.kind in (NUMBER, INTEGER)}  # compiled per frame
+FRAME_COLUMNS = tuple(s.name for s in SETTINGS if s.column == FRAME)  # seed, strength, ...
+MOTION_COLUMNS = tuple(s.name for s in SETTINGS if s.column == MOTION)  # zoom, pan_x, ...
+TRACKABLE = tuple(s.name for s in SETTINGS if s.trackable)
+CAMERA_SETTINGS = tuple(s.name for s in SETTINGS if CAMERA in s.where)
+TEXT_SETTINGS = tuple(s.name for s in SETTINGS if s.kind == TEXT)
+WORD_SETTINGS = {s.name: s.words for s in SETTINGS if s.kind == WORD}
+# what `name values` lines may set: numbers, pairs, and the scene constants (fps, bpm, cadence)
+VALUE_SETTINGS = tuple(s.name for s in SETTINGS if s.kind in (NUMBER, INTEGER, PAIR) and TRACK not in s.where)
+STATEMENTS = ("let", "track", "camera", "timeline")  # not settings, but words a line may start with
+TOP_LEVEL_SETTINGS = tuple(s.name for s in SETTINGS if TOP in s.where) + STATEMENTS
+
+
+def grammar_text(template: str) -> str:
+    """grammar/ride.lark with its keyword placeholders (`%TEXT_SETTINGS%`...) filled in from the table."""
+    for placeholder, names in (("%TEXT_SETTINGS%", TEXT_SETTINGS), ("%VALUE_SETTINGS%", VALUE_SETTINGS),
+                               ("%WORD_SETTINGS%", tuple(WORD_SETTINGS))):
+        template = template.replace(placeholder, "|".join(names))
+    return template
+
+
+def reference_markdown() -> str:
+    """docs/language.md's settings reference, as a Markdown table."""
+    rows = ["| setting | kind | default | range | unit | where | track | meaning |",
+            "|---|---|---|---|---|---|---|---|"]
+    for s in SETTINGS:
+        default = "none" if s.default in (None, "") else f"`{s.default:g}`" if isinstance(s.default, float) \
+            else f"`{s.default}`"
+        if s.words:
+            kind = " \\| ".join(s.words) if s.name != "color" else "words, a number"
+        else:
+            kind = s.kind
+        bounded = s.low != -math.inf or s.high != math.inf
+        span = f"{s.low:g} to {s.high:g}" if bounded and s.high != math.inf else (
+            f"at least {s.low:g}" if bounded else "")
+        where = ", ".join(s.where)
+        meaning = s.help.replace("|", "\\|")
+        rows.append(f"| `{s.name}` | {kind} | {default} | {span} | {s.unit} | {where} | "
+                    f"{'yes' if s.trackable else ''} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

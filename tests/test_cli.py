@@ -96,7 +96,7 @@ def test_version_prints_the_packages_version(capsys):
 def test_cache_info_of_a_folder_that_is_not_a_cache_is_an_error(tmp_path, capsys):
     assert main(["cache", "info", str(tmp_path / "nope")]) == 1
     err = capsys.readouterr().err
-    assert f"error: '{tmp_path / 'nope'}' is not a frame cache: no such folder [R601]" in err
+    assert f"error: '{tmp_path / 'nope'}' is not a frame cache: no such folder [R621]" in err
     assert "hint: a frame cache is the .ride-cache/ folder a render makes beside its script" in err
     write_scene(tmp_path, 'timeline {\n  0 "a road"\n  4 end\n}\n')
     assert main(["cache", "prune", str(tmp_path), "--max-size", "1MB"]) == 1  # never prunes a folder of files

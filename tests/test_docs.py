@@ -35,7 +35,7 @@ DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```ride(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
                    re.MULTILINE | re.DOTALL)
 EXPECTED = re.compile(r"#\s*error:\s*(?:(?P<line>\d+):(?P<col>\d+):\s*)?(?P<message>.+?)\s*$")
-REPORTED = re.compile(r":(?P<line>\d+):(?P<col>\d+): error: (?P<message>.*)$")
+REPORTED = re.compile(r":(?P<line>\d+):(?P<col>\d+): error(\[R\d+\])?: (?P<message>.*)$")
 TIMELINE = '\ntimeline {\n  0 "a road"\n  48 end\n}\n'
 KINDS = {"error", "fragment"}
 

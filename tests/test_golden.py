@@ -24,7 +24,7 @@ SCENE_CASES = sorted(SCENES.glob("*.ride"))
 # a new per-frame setting or camera field shows up as a new column with no change here.
 DESCRIBED = ("camera", "conditioning", "negative", "key")  # not plain numbers (the key: property tests)
 # Settings that are not values of the scene: where the script was read from, and content digests.
-UNREVIEWED_SETTINGS = ("script", "base_dir", "assets")
+UNREVIEWED_SETTINGS = ("script", "base_dir", "assets", "spans")  # machine paths, digests, source positions
 
 
 def check_golden(path: Path, text: str, update: bool) -> None:

@@ -11,14 +11,16 @@ import csv
 import io
 import json
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from ..engines import ENGINES
-from ..errors import RideError, format_error
+from ..errors import RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
+from ..settings import SETTINGS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,11 +96,15 @@ def _print_error(console: Console, error: RideError) -> None:
 
 def _check(args, out: Console, err: Console) -> int:
     from ..compile.compiler import load
+    from ..engines import check_engine_options
 
     status = 0
     for path in args.files:
         try:
             plan = load(path)
+            problems = check_engine_options(plan)
+            if problems:
+                raise RideCompileError(problems, Path(path).read_text(encoding="utf-8-sig"), path)
         except RideError as error:
             _print_error(err, error)
             status = 1
@@ -152,15 +158,31 @@ def describe_conditioning(cond, width: int = 0) -> str:
     return f"{mix(cond.morph.start)} -> {mix(cond.sources)} @ {cond.morph.position:.2f} {cond.morph.method}"
 
 
-# (heading, how a frame shows in it); the optional ones go first when the terminal is narrow.
-_PLAN_COLUMNS = (
-    ("frame", lambda f: str(f.index)), ("time", lambda f: f"{f.time:.2f}"), ("seed", lambda f: str(f.seed)),
-    ("str", lambda f: f"{f.strength:.3g}"), ("guid", lambda f: f"{f.guidance:.3g}"),
-    ("steps", lambda f: str(f.steps)), ("noise", lambda f: f"{f.noise:.3g}"),
-    ("zoom", lambda f: f"{f.camera.zoom:.4g}"), ("pan", lambda f: f"{f.camera.pan_x:.3g},{f.camera.pan_y:.3g}"),
-    ("rot", lambda f: f"{f.camera.rotate:.3g}"), ("loop", lambda f: f"{f.loop_blend:.2f}"),
-)
-_OPTIONAL = ("guid", "steps", "noise", "pan", "rot")
+def _plan_columns() -> list[tuple[str, object]]:
+    """(heading, how a frame shows in it): frame and time, the settings table's shown columns, loop."""
+    columns = [("frame", lambda f: str(f.index)), ("time", lambda f: f"{f.time:.2f}")]
+    for setting in SETTINGS:
+        if setting.short:
+            columns.append((setting.short, _show(setting)))
+    columns.append(("loop", lambda f: f"{f.loop_blend:.2f}"))
+    return columns
+
+
+def _show(setting):
+    digits = 4 if setting.name == "zoom" else 3  # a zoom's change is in its third decimal
+
+    def value(f, name):
+        return getattr(f.camera, name) if name in CAMERA_COLUMNS else getattr(f, name)
+
+    if setting.parts:
+        return lambda f: ",".join(f"{value(f, p):.{digits}g}" for p in setting.parts)
+    if setting.integer:
+        return lambda f: str(value(f, setting.name))
+    return lambda f: f"{value(f, setting.name):.{digits}g}"
+
+
+# left out first, in this order, when the terminal is narrow
+_OPTIONAL = tuple(s.short for s in SETTINGS if s.short and s.optional)
 
 
 def plan_table(plan: Plan, start: int, stop: int, width: int = 200) -> Table:
@@ -169,7 +191,7 @@ def plan_table(plan: Plan, start: int, stop: int, width: int = 200) -> Table:
     s = plan.settings
     title = f"{s.title or s.script}: {len(plan)} frames, {s.width}x{s.height} at {s.fps:g} fps"
     frames = list(plan.frames(start, stop))
-    columns = [(name, show, max(len(name), *(len(show(f)) for f in frames))) for name, show in _PLAN_COLUMNS]
+    columns = [(name, show, max(len(name), *(len(show(f)) for f in frames))) for name, show in _plan_columns()]
     for name in _OPTIONAL:  # 3 characters of border and padding a column, 30 left for conditioning
         if sum(w + 3 for _, _, w in columns) + 30 <= width:
             break

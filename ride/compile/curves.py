@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numexpr
 import numpy as np
 
-from ..errors import Problem, did_you_mean
+from ..errors import Diagnostics, did_you_mean
 from ..language import nodes as n
 
 # name -> number of arguments (numexpr's own functions)
@@ -46,16 +46,16 @@ class Compiled:
     names: frozenset[str]
 
 
-def compile_expr(expr: n.Expr, known: set[str], problems: list[Problem]) -> Compiled | None:
-    """Check `expr` against the allow-list; return numexpr source, or None after adding problems."""
-    before = len(problems)
+def compile_expr(expr: n.Expr, known: set[str], diagnostics: Diagnostics) -> Compiled | None:
+    """Check `expr` against the allow-list; return numexpr source, or None after adding diagnostics."""
+    before = len(diagnostics)
     names: set[str] = set()
     count = [0]
-    source, _ = _emit(expr, known, problems, names, depth=0, count=count)
+    source, _ = _emit(expr, known, diagnostics, names, depth=0, count=count)
     if count[0] > MAX_NODES:
-        problems.append(Problem(f"expression is too long ({count[0]} parts)", expr.span,
-                                f"the limit is {MAX_NODES}; split it with `let`"))
-    return Compiled(source, frozenset(names)) if len(problems) == before else None
+        diagnostics.error("R308", f"expression is too long ({count[0]} parts)", expr.span,
+                                f"the limit is {MAX_NODES}; split it with `let`")
+    return Compiled(source, frozenset(names)) if len(diagnostics) == before else None
 
 
 # numexpr keeps truth values and numbers apart (`-(t > 2)` and `t & 1` have no opcode), so each
@@ -74,23 +74,23 @@ def _truth(piece: tuple[str, str]) -> str:
     return source if kind == "bool" else f"({source} != 0.0)"
 
 
-def _emit(expr, known, problems, names, depth, count) -> tuple[str, str]:
+def _emit(expr, known, diagnostics, names, depth, count) -> tuple[str, str]:
     """numexpr source for `expr` and its kind: "num" or "bool"."""
     count[0] += 1
     if depth > MAX_DEPTH:
         if depth == MAX_DEPTH + 1:
-            problems.append(Problem("expression is nested too deeply", expr.span,
-                                    f"the limit is {MAX_DEPTH} levels; split it with `let`"))
+            diagnostics.error("R308", "expression is nested too deeply", expr.span,
+                                    f"the limit is {MAX_DEPTH} levels; split it with `let`")
         return "0.0", "num"
-    emit = lambda e: _emit(e, known, problems, names, depth + 1, count)  # noqa: E731
+    emit = lambda e: _emit(e, known, diagnostics, names, depth + 1, count)  # noqa: E731
     if isinstance(expr, n.Num):
         if not np.isfinite(expr.value):
-            problems.append(Problem("number is too large", expr.span, "numbers must be finite"))
+            diagnostics.error("R310", "number is too large", expr.span, "numbers must be finite")
         return repr(float(expr.value)), "num"
     if isinstance(expr, n.Name):
-        return _name(expr, known, problems, names), "num"
+        return _name(expr, known, diagnostics, names), "num"
     if isinstance(expr, n.Call):
-        return _call(expr, [emit(a) for a in expr.args], known, problems), "num"
+        return _call(expr, [emit(a) for a in expr.args], known, diagnostics), "num"
     if isinstance(expr, n.Unary):
         operand = emit(expr.operand)
         if expr.op == "~":
@@ -99,7 +99,7 @@ def _emit(expr, known, problems, names, depth, count) -> tuple[str, str]:
     if isinstance(expr, n.Binary):
         # a flat chain (1 + 2 + 3 + ...) is long, not deep: its left spine keeps the depth
         chained = isinstance(expr.left, n.Binary) and _LEVELS.get(expr.left.op) == _LEVELS.get(expr.op)
-        left = _emit(expr.left, known, problems, names, depth if chained else depth + 1, count)
+        left = _emit(expr.left, known, diagnostics, names, depth if chained else depth + 1, count)
         if chained:  # left-associative in numexpr (Python) too: its parentheses can go, and must,
             left = (left[0][1:-1], left[1])  # as Python's parser refuses 200 nested ones
         right = emit(expr.right)
@@ -110,20 +110,20 @@ def _emit(expr, known, problems, names, depth, count) -> tuple[str, str]:
     raise TypeError(f"not an expression: {expr!r}")
 
 
-def _name(expr: n.Name, known, problems, names) -> str:
+def _name(expr: n.Name, known, diagnostics, names) -> str:
     if expr.id in CONSTANTS:
         return repr(CONSTANTS[expr.id])
     if expr.id not in known:
         hint = did_you_mean(expr.id, known | set(CONSTANTS))
         if expr.id in FUNCTIONS or expr.id in MACROS:
             hint = f"'{expr.id}' is a function: write {expr.id}(...)"
-        problems.append(Problem(f"unknown name '{expr.id}'", expr.span, hint))
+        diagnostics.error("R210", f"unknown name '{expr.id}'", expr.span, hint)
         return "0.0"
     names.add(expr.id)
     return expr.id
 
 
-def _call(expr: n.Call, args: list[tuple[str, str]], known, problems) -> str:
+def _call(expr: n.Call, args: list[tuple[str, str]], known, diagnostics) -> str:
     if expr.func in FUNCTIONS:
         arity, template = FUNCTIONS[expr.func], None
     elif expr.func in MACROS:
@@ -132,12 +132,12 @@ def _call(expr: n.Call, args: list[tuple[str, str]], known, problems) -> str:
         hint = did_you_mean(expr.func, set(FUNCTIONS) | set(MACROS))
         if expr.func in known:
             hint = f"'{expr.func}' is a value, not a function"
-        problems.append(Problem(f"unknown function '{expr.func}'", expr.span, hint))
+        diagnostics.error("R211", f"unknown function '{expr.func}'", expr.span, hint)
         return "0.0"
     if len(args) != arity:
         plural = "s" if arity != 1 else ""
-        problems.append(Problem(f"{expr.func}() takes {arity} argument{plural}, not {len(args)}",
-                                expr.span, f"write {expr.func}({', '.join('xyz'[:arity])})"))
+        diagnostics.error("R212", f"{expr.func}() takes {arity} argument{plural}, not {len(args)}",
+                                expr.span, f"write {expr.func}({', '.join('xyz'[:arity])})")
         return "0.0"
     if expr.func == "where":  # a truth value, then two numbers
         return f"where({_truth(args[0])}, {_number(args[1])}, {_number(args[2])})"

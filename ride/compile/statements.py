@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import Problem, Span, did_you_mean
+from ..errors import Diagnostics, Span, did_you_mean
 from ..language import nodes as n
-from ..settings import CAMERA_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE
+from ..settings import BY_NAME, CAMERA_SETTINGS, PAIR, TOP_LEVEL_SETTINGS, TRACKABLE
 from .curves import TIME_VARIABLES
 
 
-def gather(script: n.Script, problems: list[Problem]) -> Statements:
-    gatherer = _Gatherer(problems)
+def gather(script: n.Script, diagnostics: Diagnostics) -> Statements:
+    gatherer = _Gatherer(diagnostics)
     for statement in script.statements:
         gatherer.gather_statement(statement, in_camera=False)
     return gatherer.g
@@ -40,17 +40,20 @@ class Statements:
 
 
 class _Gatherer:
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
+    def __init__(self, diagnostics: Diagnostics):
+        self.error = diagnostics.error
         self.g = Statements()
 
-    def error(self, message: str, span: Span, hint: str = "") -> None:
-        self.problems.append(Problem(message, span, hint))
-
-    def once(self, name: str, span: Span) -> bool:
+    def once(self, name: str, span: Span, loop_mode: str | None = None) -> bool:
         if name in self.g.seen:
             first = self.g.seen[name]
-            self.error(f"'{name}' is set twice", span, f"it is first set on line {first.line}; keep one")
+            if name == "loop" and self.g.loop is not None and loop_mode is not None \
+                    and {self.g.loop.mode.text, loop_mode} == {"close", "pingpong"}:
+                self.error("R209", "`loop close` and `loop pingpong` cannot be combined", span,
+                           f"a closed loop returns to frame 0; pingpong plays the frames backward: keep one "
+                           f"(the other is on line {first.line})")
+                return False
+            self.error("R204", f"'{name}' is set twice", span, f"it is first set on line {first.line}; keep one")
             return False
         self.g.seen[name] = span
         return True
@@ -65,28 +68,28 @@ class _Gatherer:
             return
         name = _setting_name(st)
         if in_camera and name not in CAMERA_SETTINGS and not isinstance(st, n.Unknown):
-            self.error(f"'{name}' is not a camera setting", st.span,
+            self.error("R202", f"'{name}' is not a camera setting", st.span,
                        f"camera {{ }} holds {', '.join(CAMERA_SETTINGS)}; move '{name}' outside the block")
             return
         if not in_camera and name in CAMERA_SETTINGS:
-            self.error(f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
+            self.error("R203", f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
             return
         if isinstance(st, n.Unknown):
             hint = did_you_mean(st.name, CAMERA_SETTINGS if in_camera else CAMERA_SETTINGS + TOP_LEVEL_SETTINGS)
-            self.error(f"unknown setting '{st.name}'", st.span, hint)
+            self.error("R201", f"unknown setting '{st.name}'", st.span, hint)
             return
         if isinstance(st, n.Let):
             if st.name in TIME_VARIABLES or st.name in ("pi", "e"):
-                self.error(f"'{st.name}' is a built-in name", st.span, "choose another name for your `let`")
+                self.error("R205", f"'{st.name}' is a built-in name", st.span, "choose another name for your `let`")
             elif any(other.name == st.name for other in g.lets):
-                self.error(f"'{st.name}' is defined twice", st.span, "each `let` name is defined once")
+                self.error("R206", f"'{st.name}' is defined twice", st.span, "each `let` name is defined once")
             else:
                 g.lets.append(st)
             return
         if isinstance(st, n.Track):
             self.gather_track(st)
             return
-        if not self.once(name, st.span):
+        if not self.once(name, st.span, st.mode.text if isinstance(st, n.LoopSetting) else None):
             return
         if isinstance(st, n.ValueSetting):
             self.gather_values(st)
@@ -100,16 +103,17 @@ class _Gatherer:
             setattr(g, _SINGLE[type(st)], st)
 
     def gather_values(self, st: n.ValueSetting) -> None:
-        if st.name in ("focus", "pan"):
+        setting = BY_NAME[st.name]
+        if setting.kind == PAIR:
             if len(st.values) != 2:
-                self.error(f"'{st.name}' takes two values, x then y", st.span,
+                self.error("R208", f"'{st.name}' takes two values, x then y", st.span,
                            f"write e.g. `{st.name} {'0.5, 0.6' if st.name == 'focus' else '0, 1.5'}`")
                 return
-            for axis, value in zip(("_x", "_y"), st.values):
-                self.set_value(st.name + axis, st, (value,))
+            for part, value in zip(setting.parts, st.values):
+                self.set_value(part, st, (value,))
             return
         if len(st.values) != 1:
-            self.error(f"'{st.name}' takes one value, not {len(st.values)}", st.span,
+            self.error("R208", f"'{st.name}' takes one value, not {len(st.values)}", st.span,
                        "remove the extra values after the comma")
             return
         self.set_value(st.name, st, st.values)
@@ -118,16 +122,20 @@ class _Gatherer:
         """A numeric setting, from a setting line or a track: once, whichever way it is written."""
         if name in self.g.values:
             first = self.g.values[name][0].span.line
-            self.error(f"'{name}' is set twice", node.span, f"it is first set on line {first}; keep one")
+            self.error("R204", f"'{name}' is set twice", node.span, f"it is first set on line {first}; keep one")
             return
         self.g.values[name] = (node, values)
 
     def gather_track(self, st: n.Track) -> None:
         if st.name not in TRACKABLE:
             hint = did_you_mean(st.name, TRACKABLE)
-            if st.name in ("pan", "focus"):
+            if st.name in BY_NAME and BY_NAME[st.name].kind == PAIR:
                 hint = f"a track holds one number: use `track {st.name}_x` and `track {st.name}_y`"
-            self.error(f"'{st.name}' cannot be a track", st.span, hint)
+            self.error("R207", f"'{st.name}' cannot be a track", st.span, hint)
+            return
+        if st.name == "seed":  # `seed` is one setting however it is written (a line or a track)
+            if self.once("seed", st.span):
+                self.g.values["seed"] = (st, (st.block,))
             return
         self.set_value(st.name, st, (st.block,))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import Problem
+from ..errors import Diagnostics
 from ..language import nodes as n
 from ..plan import Conditioning, Mix, Morph, Source, Weighted
 from .curves import ease
@@ -32,62 +32,65 @@ class ResolvedKey:
     node: n.TimelineKey
 
 
-def scene_length(timeline: n.Timeline, clock: Clock, problems: list[Problem]) -> int | None:
+def scene_length(timeline: n.Timeline, clock: Clock, diagnostics: Diagnostics) -> int | None:
     """The length set by the timeline's last line `N end` (frames 0..N-1)."""
     ends = [e for e in timeline.entries if isinstance(e, n.TimelineEnd)]
     if not ends:
-        problems.append(Problem("the timeline has no end", timeline.span,
-                                "finish the timeline with a line like `275 end` (the scene's length)"))
+        diagnostics.error("R402", "the timeline has no end", timeline.span,
+                                "finish the timeline with a line like `275 end` (the scene's length)")
         return None
     if len(ends) > 1 or timeline.entries[-1] is not ends[0]:
-        problems.append(Problem("`end` must be the timeline's last line", ends[0].span,
-                                "keys after the end would never be shown"))
+        diagnostics.error("R403", "`end` must be the timeline's last line", ends[0].span,
+                                "keys after the end would never be shown")
         return None
     previous = None
     for entry in timeline.entries:
         if entry.time.unit in ("%", "end"):
             if entry is ends[0]:
-                problems.append(Problem("the end of the timeline must be a time in frames, seconds or beats",
-                                        entry.time.span, "write e.g. `275 end` or `+50 end`"))
+                diagnostics.error("R404", "the end of the timeline must be a time in frames, seconds or beats",
+                                        entry.time.span, "write e.g. `275 end` or `+50 end`")
                 return None
             continue  # percent keys before the end cannot shift it (relative ends use the last fixed key)
         # A key's own mistakes are resolve_keys' to report; here they only leave the length unknown.
-        frame = clock.frame(entry.time, previous, problems if entry is ends[0] else [])
+        frame = clock.frame(entry.time, previous, diagnostics if entry is ends[0] else Diagnostics())
         if frame is None:
             return None
         previous = frame
     return _nearest_frame(previous)
 
 
-def resolve_keys(timeline: n.Timeline, clock: Clock, problems: list[Problem]) -> list[ResolvedKey]:
+def resolve_keys(timeline: n.Timeline, clock: Clock, diagnostics: Diagnostics) -> list[ResolvedKey]:
     keys: list[ResolvedKey] = []
     previous: float | None = None
     for entry in timeline.entries:
         if isinstance(entry, n.TimelineEnd):
             break
-        exact = clock.frame(entry.time, previous, problems)
+        exact = clock.frame(entry.time, previous, diagnostics)
         if exact is None:
             continue
         frame = _nearest_frame(exact)
         if keys and frame <= keys[-1].frame:
-            problems.append(Problem(f"this key (frame {frame}) is not after the previous key (frame {keys[-1].frame})",
-                                    entry.time.span, "timeline keys must be in increasing time order"))
+            diagnostics.error("R406", f"this key (frame {frame}) is not after the previous key (frame {keys[-1].frame})",
+                                    entry.time.span, "timeline keys must be in increasing time order")
             continue
         if clock.length is not None and frame >= clock.length:
-            problems.append(Problem(f"this key (frame {frame}) is at or after the end (frame {clock.length})",
-                                    entry.time.span, "move the key before the end, or move the end later"))
+            diagnostics.error("R407", f"this key (frame {frame}) is at or after the end (frame {clock.length})",
+                                    entry.time.span, "move the key before the end, or move the end later")
             continue
         previous = exact
-        mix = _mix(entry.mix, problems)
+        mix = _mix(entry.mix, diagnostics)
         morph_frames, method, transition = 0, DEFAULT_MORPH, None
         if entry.morph is not None:
             morph_frames = _nearest_frame(clock.duration(entry.morph.duration))
             method = entry.morph.method or DEFAULT_MORPH
             transition = entry.morph.transition
         keys.append(ResolvedKey(frame, mix, morph_frames, method, transition, entry.negative, entry))
+    if keys and keys[0].node.morph is not None:
+        diagnostics.error("R414", "the first key has nothing to morph from", keys[0].node.morph.span,
+                          "`morph` blends from the previous key's sources; remove it here, or put a key before")
     if keys and keys[0].frame != 0:
-        problems.append(Problem("missing frame 0 key", keys[0].node.time.span,
-                                "the timeline must say what frame 0 shows: add a line like `0 \"a prompt\"`"))
+        diagnostics.error("R408", "missing frame 0 key", keys[0].node.time.span,
+                                "the timeline must say what frame 0 shows: add a line like `0 \"a prompt\"`")
     return keys
 
 
@@ -96,13 +99,13 @@ def _nearest_frame(exact: float) -> int:
     return int(np.floor(exact + 0.5))
 
 
-def _mix(terms: tuple[n.Term, ...], problems: list[Problem]) -> Mix:
+def _mix(terms: tuple[n.Term, ...], diagnostics: Diagnostics) -> Mix:
     """Weights are relative: missing weights count 1, then all are scaled to sum to 1."""
     weights = [1.0 if t.weight is None else t.weight for t in terms]
     total = sum(weights)
     if total <= 0:
-        problems.append(Problem("the weights of this mix add up to 0", terms[0].span,
-                                "give at least one source a positive weight"))
+        diagnostics.error("R318", "the weights of this mix add up to 0", terms[0].span,
+                                "give at least one source a positive weight")
         total = 1.0
     out = []
     for term, weight in zip(terms, weights):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import Problem
+from ..errors import Diagnostics
 from ..language import nodes as n
 
 
@@ -16,26 +16,26 @@ class Clock:
     bpm: float
     length: int | None  # None while the timeline's end is not known yet
 
-    def frame(self, time: n.TimeRef, previous: float | None, problems: list[Problem]) -> float | None:
+    def frame(self, time: n.TimeRef, previous: float | None, diagnostics: Diagnostics) -> float | None:
         """The frame a key's time names (possibly fractional), or None after adding a problem."""
         if time.unit == "end":
             if self.length is None:
-                problems.append(Problem("'end' cannot be used here", time.span,
-                                        "the scene's length is set by the timeline's `N end` line"))
+                diagnostics.error("R411", "'end' cannot be used here", time.span,
+                                        "the scene's length is set by the timeline's `N end` line")
                 return None
             return float(self.length - 1)
         if time.unit == "%":
             if self.length is None:
-                problems.append(Problem("a percent time needs the scene's length", time.span,
-                                        "write the timeline's end key in frames or seconds, e.g. `275 end`"))
+                diagnostics.error("R412", "a percent time needs the scene's length", time.span,
+                                        "write the timeline's end key in frames or seconds, e.g. `275 end`")
                 return None
             amount = time.amount / 100.0 * (self.length - 1)
         else:
             amount = self.duration(time)
         if time.relative:
             if previous is None:
-                problems.append(Problem("a relative time (+N) needs a key before it", time.span,
-                                        "write the first key's time as a number, e.g. `0`"))
+                diagnostics.error("R413", "a relative time (+N) needs a key before it", time.span,
+                                        "write the first key's time as a number, e.g. `0`")
                 return None
             return previous + amount
         return amount

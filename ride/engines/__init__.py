@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..errors import RideRenderError
+from ..errors import NO_SPAN, Problem, RideError, RideRenderError
 from ..plan import FramePlan, Plan
 
 ENGINES = ("preview", "diffusers")
@@ -68,3 +68,18 @@ def make_engine(plan: Plan, engine: str | None = None, model: str | None = None,
         ) from None
     return DiffusersEngine(model=model or plan.settings.model, device=device, base_dir=plan.settings.base_dir,
                            **options)
+
+
+def check_engine_options(plan: Plan) -> list[Problem]:
+    """The engines' own checks of a plan's options, for `ride check` (no torch is imported):
+    each problem points at the setting's line in the script."""
+    from .checkpoints import scheduler_name
+
+    problems = []
+    try:
+        scheduler_name(plan.settings.scheduler)
+    except RideError as error:
+        problem = error.problems[0]
+        problems.append(Problem(problem.message, plan.settings.spans.get("scheduler", NO_SPAN), problem.hint,
+                                code="R601"))
+    return problems

@@ -13,7 +13,8 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from ..errors import Problem, RideSyntaxError, Span
+from ..errors import Diagnostics, Problem, RideSyntaxError, Span
+from ..settings import grammar_text
 from . import nodes as n
 
 MAX_SOURCE_BYTES = 2_000_000  # a scene script is text a person wrote; this is far beyond any
@@ -31,13 +32,26 @@ def grammar_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = grammar_path().read_text(encoding="utf-8")
+    grammar = grammar_text(grammar_path().read_text(encoding="utf-8"))  # keywords from the settings table
     # cache=True keeps the LALR tables in a temp file: `ride check` starts faster
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
 
 
-def parse(text: str, path: str = "<script>") -> n.Script:
-    """Parse a whole script; every syntax error of the file is reported at once."""
+def parse(text: str, path: str = "<script>", diagnostics: Diagnostics | None = None) -> n.Script | None:
+    """Parse a whole script; every syntax error of the file is reported at once.
+
+    Given `diagnostics`, its problems are reported there instead of raised (None comes back).
+    """
+    if diagnostics is None:
+        return _parse(text, path)
+    try:
+        return _parse(text, path)
+    except RideSyntaxError as error:
+        diagnostics.extend(error.problems)
+        return None
+
+
+def _parse(text: str, path: str) -> n.Script:
     if len(text) > MAX_SOURCE_BYTES:
         raise RideSyntaxError(Problem(f"script is too large ({len(text)} characters)",
                                       hint=f"the limit is {MAX_SOURCE_BYTES} characters"), text, path)

@@ -122,7 +122,7 @@ def is_frame_cache(folder: str | Path) -> bool:
 
 
 def check_frame_cache(folder: str | Path) -> None:
-    """Raises R601 unless `folder` is a frame cache: `ride cache` reports and prunes only caches."""
+    """Raises R621 unless `folder` is a frame cache: `ride cache` reports and prunes only caches."""
     folder = Path(folder)
     if is_frame_cache(folder):
         return
@@ -130,7 +130,7 @@ def check_frame_cache(folder: str | Path) -> None:
     hint = (f"did you mean '{inside}'?" if is_frame_cache(inside) else
             f"a frame cache is the {DEFAULT_FOLDER}/ folder a render makes beside its script, or its --cache DIR")
     what = "no such folder" if not folder.exists() else "it holds other files" if folder.is_dir() else "it is a file"
-    raise RideRenderError(Problem(f"'{folder}' is not a frame cache: {what}", hint=hint, code="R601"))
+    raise RideRenderError(Problem(f"'{folder}' is not a frame cache: {what}", hint=hint, code="R621"))
 
 
 def store_info(folder: str | Path) -> StoreInfo:

@@ -1,0 +1,136 @@
+"""Step 8 of compiling: the scene-wide Settings (texts, words, paths and their assets' digests)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Diagnostics, Span, did_you_mean
+from ..language import nodes as n
+from ..plan import Adapter
+from ..settings import WORD_SETTINGS
+from .reader import Reader
+from .statements import Statements
+
+
+@dataclass(frozen=True)
+class Folder:
+    """The script's folder, which relative paths resolve against and may not leave."""
+
+    base: Path
+    reader: Reader
+    diagnostics: Diagnostics
+
+    def inside(self, relative: str, span: Span) -> Path | None:
+        target = (self.base / relative).resolve()
+        if Path(relative).is_absolute() or not target.is_relative_to(self.base):
+            self.diagnostics.error("R502", f"path '{relative}' leaves the script's folder", span,
+                                   "paths in a script are relative to its folder and stay inside it")
+            return None
+        return target
+
+    def check_output(self, relative: str, span: Span) -> None:
+        """A video file of a known kind, or a new folder for PNG frames (never the script's own)."""
+        target = self.inside(relative, span)
+        if relative.endswith("/"):
+            if target is not None and target == self.base:
+                self.diagnostics.error("R503", "the output folder is the script's own folder", span,
+                                       "name a folder for the frames, e.g. `output \"frames/\"`")
+        elif Path(relative).suffix.lower() not in (".mp4", ".webm", ".gif"):
+            self.diagnostics.error("R504", f"output '{relative}' is not a video ride writes", span,
+                                   "use .mp4, .webm or .gif, or a folder name ending in '/' for PNG frames")
+
+    def asset(self, relative: str, span: Span) -> str:
+        target = self.inside(relative, span)
+        if target is not None and not self.reader.is_file(target):
+            self.diagnostics.error("R505", f"file not found: '{relative}'", span,
+                                   "paths are relative to the script's folder")
+        return relative
+
+    def digests(self, relatives) -> dict[str, str]:
+        """Each existing file's content digest: an image's pixels are part of its frames' keys."""
+        out: dict[str, str] = {}
+        for relative in relatives:
+            path = self.base / relative
+            if relative not in out and self.reader.is_file(path):
+                out[relative] = hashlib.sha256(self.reader.read_bytes(path)).hexdigest()[:24]
+        return out
+
+
+def scene_settings(g: Statements, folder: Folder, path: str) -> dict:
+    """The Settings fields the script's texts and words set (as keyword arguments)."""
+    diagnostics = folder.diagnostics
+    texts = {name: st.text for name, st in g.texts.items()}
+    out: dict = {"title": texts.get("title", ""), "model": texts.get("model"),
+                 "output": texts.get("output") or Path(path).with_suffix(".mp4").name}
+    for name in ("init", "audio"):
+        if name in g.texts:
+            out[name] = folder.asset(g.texts[name].text, g.texts[name].span)
+    if "output" in g.texts:
+        folder.check_output(out["output"], g.texts["output"].span)
+    if g.scheduler:
+        out["scheduler"] = g.scheduler.scheduler  # the engine checks the name (ride.engines.check_engine_options)
+    if g.adapter:
+        defaults = Adapter(g.adapter.repo)
+        out["adapter"] = Adapter(g.adapter.repo, g.adapter.weight_name or defaults.weight_name,
+                                 g.adapter.subfolder or defaults.subfolder)
+    for st in g.words.values():
+        out.update(word_setting(st, diagnostics))
+    if "cadence" in g.values:
+        node, (value,) = g.values["cadence"]
+        if not isinstance(value, n.Num) or value.value != int(value.value) or not 1 <= value.value <= 1000:
+            diagnostics.error("R312", "cadence must be a whole number from 1 to 1000", node.span,
+                              "cadence 3 diffuses every 3rd frame and blends the frames between")
+        else:
+            out["cadence"] = int(value.value)
+    if g.loop:
+        mode = g.loop.mode
+        if mode.text not in ("close", "pingpong"):
+            diagnostics.error("R313", f"unknown loop '{mode.text}'", mode.span,
+                              did_you_mean(mode.text, ["close", "pingpong"]))
+        else:
+            out["loop"] = mode.text
+    out["reverse"] = g.reverse
+    return out
+
+
+def word_setting(st: n.WordSetting, diagnostics: Diagnostics) -> dict:
+    allowed = WORD_SETTINGS[st.name]
+    words = [w.text for w in st.words]
+    if st.name in ("engine", "border"):
+        if len(words) != 1 or words[0] not in allowed:
+            span = st.words[0].span if st.words else st.span
+            diagnostics.error("R313", f"unknown {st.name} '{' '.join(words)}'", span,
+                              did_you_mean(" ".join(words), allowed))
+            return {}
+        return {st.name: words[0]}
+    # color match [frame0|off] [lab|rgb|hsv] [amount]
+    if not words or words[0] != "match":
+        span = st.words[0].span if st.words else st.span
+        diagnostics.error("R314", "write `color match [frame0|off] [lab|rgb|hsv] [amount]`", span,
+                          "e.g. `color match frame0 lab` or `color match frame0 lab 0.5`")
+        return {}
+    out: dict = {}
+    for word in st.words[1:]:
+        if word.text in ("frame0", "off"):
+            out["color_match"] = word.text
+        elif word.text in ("lab", "rgb", "hsv"):
+            out["color_space"] = word.text
+        elif word.text[:1].isdigit() or word.text[:1] == ".":
+            out["color_amount"] = float(word.text)
+            if not 0 <= out["color_amount"] <= 1:
+                diagnostics.error("R315", f"the colour match amount must be between 0 and 1, not {word.text}",
+                                  word.span, "1 matches fully each frame; 0.5 lets a changing story change its colours")
+        else:
+            diagnostics.error("R314", f"unknown colour match option '{word.text}'", word.span,
+                              did_you_mean(word.text, allowed))
+    return out
+
+
+def setting_spans(g: Statements) -> dict[str, Span]:
+    """Where each setting is written, for checks made on the plan later (an engine's options)."""
+    spans = dict(g.seen)
+    if g.scheduler is not None:
+        spans["scheduler"] = g.scheduler.span
+    return spans
