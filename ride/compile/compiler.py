@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engines.checkpoints import scheduler_name
-from ..errors import Problem, RideCompileError, RideError, Span, did_you_mean
+from ..errors import Diagnostics, Problem, RideCompileError, RideError, RideSyntaxError, Span, did_you_mean
 from ..language import nodes as n
 from ..language.syntax import parse
 from ..plan import CAMERA_COLUMNS, Adapter, Plan, Settings
@@ -52,8 +52,16 @@ def load(path: str | Path, random_seed: int | None = None, overrides: Overrides 
 
 def compile_text(text: str, path: str = "<script>", random_seed: int | None = None,
                  overrides: Overrides | None = None) -> Plan:
-    script = parse(text, path)
-    return compile_script(script, text, path, random_seed=random_seed, overrides=overrides)
+    # Syntax problems don't stop the check: the recovered script (bad statements dropped) is
+    # compiled too, so every mistake of the file shows in one run, in line order.
+    diagnostics = Diagnostics(path, text)
+    script = parse(text, path, diagnostics)
+    if script is None:
+        diagnostics.raise_if_any(RideSyntaxError)
+    plan = _Compiler(script, path, diagnostics.problems, random_seed, overrides or Overrides()).run()
+    syntax = any(p.code.startswith("R1") for p in diagnostics.problems)
+    diagnostics.raise_if_any(RideSyntaxError if syntax else RideCompileError)
+    return plan
 
 
 def compile_script(script: n.Script, text: str = "", path: str = "<script>",
