@@ -1,9 +1,14 @@
 """Syntax recovery cost: a ~1.4 MB script with 25 bad lines spread through it.
 
-Prints the seconds `parse` takes to report every syntax error of the file, and how many it found.
+Prints the seconds `parse` takes to report every syntax error of the file, how many it found,
+and the seconds a clean parse of the same file (its bad lines removed) takes, for reference.
 Recovery goes past each bad line inside one parse, so the cost grows with the file, not with
-file x errors (re-parsing after blanking each bad line took 89 s here).
-Run: python bench/parse_recovery.py
+file x errors. Run: python bench/parse_recovery.py
+
+Figures on the 2-core dev machine (busy, so +-30%):
+  before (blank each bad line, re-parse the file; stopped at 20 errors):  20 errors in 109.4 s
+  after (one recovering parse):  25 errors in 24.6-38.1 s, a clean parse of the file 34.7 s
+  (recovery costs about what a clean parse does; the driver's own share is ~3% of a parse)
 """
 
 from __future__ import annotations

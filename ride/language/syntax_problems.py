@@ -159,6 +159,8 @@ def _hint_for_token(token: Token, expected: set[str]) -> str:
         return "this '}' closes nothing, or the line before it is incomplete"
     if "_NL" in expected or "SEMICOLON" in expected:
         return "one statement per line: start a new line (or use ';'); values are separated by ','"
+    if expected == {"RPAR"}:
+        return "a ')' is missing: close the bracket on the line it opens"
     if "RPAR" in expected and "COMMA" in expected:
         return "a ')' is missing, or a ',' between arguments"
     return f"expected {_expected(expected)}"
