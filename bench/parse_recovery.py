@@ -5,10 +5,11 @@ and the seconds a clean parse of the same file (its bad lines removed) takes, fo
 Recovery goes past each bad line inside one parse, so the cost grows with the file, not with
 file x errors. Run: python bench/parse_recovery.py
 
-Figures on the 2-core dev machine (busy, so +-30%):
-  before (blank each bad line, re-parse the file; stopped at 20 errors):  20 errors in 109.4 s
-  after (one recovering parse):  25 errors in 24.6-38.1 s, a clean parse of the file 34.7 s
-  (recovery costs about what a clean parse does; the driver's own share is ~3% of a parse)
+Figures on the 2-core dev machine (shared with other jobs, so they vary by +-40%):
+  before (blank each bad line, re-parse the file; stopped at 20 errors):  20 errors in 109-187 s
+  after (one recovering parse, nodes built too):  25 errors in 25-47 s; a clean parse of the
+  same file in the same runs 26-35 s. Recovery costs about one clean parse (the driver's own
+  share is ~3% of a parse, by profile); the old way cost one parse per bad line.
 """
 
 from __future__ import annotations

@@ -9,8 +9,11 @@ file x errors (the old way re-parsed the whole file once per bad line).
 Why restore points work: LALR reduces a statement into the list before it only once the
 statement and its separator are complete, so the parser stack below a statement's first token
 is untouched while the statement is being read. Lark builds a left-recursive list by appending
-to the previous list in place, so a restore point is taken after that reduction (when a
-statement's first token is shifted), never before it.
+to the previous list in place, so a point saved before that reduction would hold the statement
+twice once the reduction ran: the point is taken when a statement's first token is shifted
+(after the reduction). The point saved after a separator, used only when the next statement's
+very first token is bad, is safe because that token is tried on a copy before the real parser
+sees it, so a failing first token never reduces anything.
 """
 
 from __future__ import annotations
