@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ride
-from ride.errors import RideError
+from ride.errors import Diagnostics, RideError
 from ride.language import nodes as n
 from ride.language.syntax import parse
 from ride.language.unparse import unparse
@@ -101,3 +101,32 @@ def test_mutated_scenes_raise_only_ride_errors(data):
         insert = data.draw(st.sampled_from(["", *TOKENS, *ALPHABET]))
         text = text[:i] + insert + text[j:]
     _compiles_or_ride_error(text)
+
+
+def _recovers(text: str) -> None:
+    """With a collector nothing is raised; each problem is coded and placed; what is kept is valid."""
+    diagnostics = Diagnostics("fuzz.ride", text)
+    script = parse(text, "fuzz.ride", diagnostics)
+    lines = text.count("\n") + 1
+    for problem in diagnostics.problems:
+        assert problem.code.startswith("R1") and problem.message and problem.hint
+        assert 1 <= problem.span.line <= lines and problem.span.col >= 1
+    if script is not None:
+        parse(unparse(script))  # the kept statements are a script in the language's shape
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join))
+def test_token_soup_recovers(text):
+    _recovers(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_scenes_recover(data):
+    text = GIRO
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(text)))
+        j = data.draw(st.integers(i, min(len(text), i + 12)))
+        text = text[:i] + data.draw(st.sampled_from(["", *TOKENS, *ALPHABET])) + text[j:]
+    _recovers(text)

@@ -58,13 +58,15 @@ def load(path: str | Path, random_seed: int | None = None, overrides: Overrides 
 def compile_text(text: str, path: str = "<script>", random_seed: int | None = None,
                  overrides: Overrides | None = None, reader: Reader = FILES) -> Plan:
     """Parse and compile; every problem of the file (syntax and meaning) raised at once, by line."""
+    # Syntax problems don't stop the check: the recovered script (bad statements dropped) is
+    # compiled too, so every mistake of the file shows in one run, in line order.
     diagnostics = Diagnostics(path, text)
     script = parse(text, path, diagnostics)
-    syntax_problems = len(diagnostics)
     plan = None
     if script is not None:
         plan = compile_script(script, diagnostics, path, random_seed, overrides, reader)
-    diagnostics.raise_if_any(RideSyntaxError if len(diagnostics) == syntax_problems else RideCompileError)
+    syntax = any(p.code.startswith("R1") for p in diagnostics.problems)
+    diagnostics.raise_if_any(RideSyntaxError if syntax else RideCompileError)
     return plan
 
 

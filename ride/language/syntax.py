@@ -1,7 +1,7 @@
-"""Text -> Script: the Lark parser, the Transformer to nodes, and Lark errors -> RideError.
+"""Text -> Script: the Lark parser (recovering past bad statements) and the Transformer to nodes.
 
-This is the only module that imports lark. Lark errors are converted at one boundary
-(`parse`), so the rest of ride only ever sees RideSyntaxError with spans.
+Only ride.language imports lark (here, recovery.py and syntax_problems.py). Lark errors are
+converted at one boundary (`parse`), so the rest of ride only sees problems with spans and codes.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ import re
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedInput, VisitError
 
 from ..errors import Diagnostics, Problem, RideSyntaxError, Span
 from ..settings import grammar_text
 from . import nodes as n
+from . import syntax_problems as problems
+from .recovery import GiveUp, parse_recovering
 
 MAX_SOURCE_BYTES = 2_000_000  # a scene script is text a person wrote; this is far beyond any
-MAX_SYNTAX_ERRORS = 20
+MAX_SYNTAX_ERRORS = 100  # past this the file is likely not a scene script at all
 
 
 def grammar_path() -> Path:
@@ -38,175 +40,51 @@ def _parser() -> Lark:
 
 
 def parse(text: str, path: str = "<script>", diagnostics: Diagnostics | None = None) -> n.Script | None:
-    """Parse a whole script; every syntax error of the file is reported at once.
+    """Parse a whole script in one pass, going past every bad statement.
 
-    Given `diagnostics`, its problems are reported there instead of raised (None comes back).
+    With `diagnostics`, every syntax problem is reported there and the script of the good
+    statements is returned (None when nothing usable is left: a flood of errors, a file too large
+    or nested too deeply), so the compiler can check the rest in the same run. Without it, any
+    problem raises RideSyntaxError with all of them.
     """
+    collector = diagnostics if diagnostics is not None else Diagnostics(path, text)
+    script = _parse_into(text, collector)
     if diagnostics is None:
-        return _parse(text, path)
-    try:
-        return _parse(text, path)
-    except RideSyntaxError as error:
-        diagnostics.extend(error.problems)
-        return None
+        collector.raise_if_any(RideSyntaxError)
+    return script
 
 
-def _parse(text: str, path: str) -> n.Script:
+def _parse_into(text: str, diagnostics: Diagnostics) -> n.Script | None:
     if len(text) > MAX_SOURCE_BYTES:
-        raise RideSyntaxError(Problem(f"script is too large ({len(text)} characters)",
-                                      hint=f"the limit is {MAX_SOURCE_BYTES} characters"), text, path)
-    problems: list[Problem] = []
-    attempt = text
-    while True:
-        try:
-            tree = _parser().parse(attempt)
-            break
-        except UnexpectedInput as error:
-            problem = _problem_from_lark(error, attempt)
-            problems.append(problem)
-            if problem.hint.startswith("a '}' is missing"):
-                break  # every later line would be reported again: one error says it
-            # Recover by blanking the offending line (keeping every position) and parsing again.
-            blanked = _blank_line(attempt, problem.span.line)
-            if blanked == attempt or len(problems) >= MAX_SYNTAX_ERRORS:
-                break
-            attempt = blanked
-    if problems:
-        raise RideSyntaxError(problems, text, path)
+        diagnostics.error(problems.SCRIPT_TOO_LARGE, f"script is too large ({len(text)} characters)",
+                          Span.point(1, 1), f"the limit is {MAX_SOURCE_BYTES} characters")
+        return None
+    found: list[Problem] = []
+
+    def report(error: UnexpectedInput) -> None:
+        if len(found) >= MAX_SYNTAX_ERRORS:
+            diagnostics.error(problems.TOO_MANY_ERRORS, f"more than {MAX_SYNTAX_ERRORS} syntax errors; stopped here",
+                              Span.point(max(error.line, 1), max(error.column, 1)),
+                              "is this a .ride scene script? fix the first errors and check again")
+            raise GiveUp
+        problem = problems.problem_from_lark(error, text)
+        found.append(problem)
+        diagnostics.add(problem)
+
+    try:
+        tree = parse_recovering(_parser(), text, report)
+    except GiveUp:
+        return None
     try:
         return _ToNodes().transform(tree)
     except RecursionError:
-        raise RideSyntaxError(Problem("the script is nested too deeply", Span.point(1, 1),
-                                      "split deep expressions with `let`"), text, path) from None
+        pass
     except VisitError as error:  # a value the grammar admits but a node cannot hold
-        if isinstance(error.orig_exc, RecursionError):
-            raise RideSyntaxError(Problem("the script is nested too deeply", Span.point(1, 1),
-                                          "split deep expressions with `let`"), text, path) from None
-        raise
-
-
-def _blank_line(text: str, line: int) -> str:
-    lines = text.split("\n")
-    if not 0 < line <= len(lines) or not lines[line - 1].strip():
-        return text
-    lines[line - 1] = " " * len(lines[line - 1])
-    return "\n".join(lines)
-
-
-# ---- Lark errors -> problems ------------------------------------------------------------
-
-_TOKEN_NAMES = {
-    "_NL": "end of line", "$END": "end of file", "RBRACE": "'}'", "LBRACE": "'{'", "LPAR": "'('",
-    "RPAR": "')'", "COMMA": "','", "STRING": "a quoted string", "NUMBER": "a number", "NAME": "a name",
-    "TIME": "a time (25, 2s, 4b, 50%)", "SIZE": "a size like 512x512", "EQUAL": "'='", "SEMICOLON": "';'",
-    "STAR": "'*'", "PLUS": "'+'", "MINUS": "'-'", "TILDE": "'~'", "TEXT_SETTING": "a setting",
-    "VALUE_SETTING": "a setting", "WORD_SETTING": "a setting", "REST": "a value",
-}
-
-
-def _describe_token(token: Token) -> str:
-    if token.type == "$END":
-        return "end of file"
-    if token.type == "_NL":
-        return "end of line"
-    return f"'{_shown(token)}'"
-
-
-def _shown(token: Token) -> str:
-    """The part of a token worth quoting: the lexer's catch-all may have swallowed a whole line."""
-    text = str(token.value)
-    return text.split()[0] if token.type == "REST" and text.split() else text
-
-
-def _expected(names) -> str:
-    pretty = sorted({_TOKEN_NAMES.get(t, f"'{t.lower()}'") for t in names if not t.startswith("__")})
-    return ", ".join(pretty[:8]) + (", ..." if len(pretty) > 8 else "")
-
-
-def _problem_from_lark(error: UnexpectedInput, text: str) -> Problem:
-    line, col = max(error.line, 1), max(error.column, 1)
-    if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
-        hint = _hint_for_character(char)
-        return Problem(f"unexpected character '{char}'", Span.point(line, col), hint)
-    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
-        last = text.rstrip().split("\n")
-        span = Span.point(len(last), len(last[-1]) + 1) if last else Span.point(1, 1)
-        expected = getattr(error, "expected", set())
-        if "RBRACE" in expected:
-            return Problem("the file ends inside a block", span, "a '{' is not closed: add the missing '}'")
-        return Problem("unexpected end of file", span, f"expected {_expected(expected)}")
-    assert isinstance(error, UnexpectedToken)
-    token = error.token
-    expected = set(error.expected)
-    text = str(token.value)
-    if text[:1] in "\"'" and "STRING" in expected:
-        return Problem("this string is not closed", Span(line, col, line, col + len(text)),
-                       f"add the closing {text[0]} on the same line")
-    if text[:1] in "\u201c\u201d\u2018\u2019":
-        return Problem("typographic quotes around text", Span(line, col, line, col + len(text)),
-                       "use straight quotes: \"like this\"")
-    end_col = col + max(1, len(_shown(token))) if token.type != "_NL" else col + 1
-    span = Span(line, col, line, end_col)
-    return Problem(f"unexpected {_describe_token(token)}", span, _hint_for_token(token, expected))
-
-
-def _hint_for_character(char: str) -> str:
-    if char in "\u201c\u201d\u2018\u2019":
-        return "typographic quotes: use straight quotes \" around text"
-    if char == '"':
-        return "a string is not closed: add the closing '\"' on the same line"
-    if char in "[]":
-        return "lists are written with commas, not brackets: `focus 0.5, 0.6`"
-    return "this character has no meaning here"
-
-
-# Keyword terminals whose words are not their names.
-_KEYWORD_WORDS = {"MORPH_METHOD": ("lerp", "slerp"), "EASE_MODE": ("in", "out", "in_out"), "SEED_ITER": ("iter",),
-                  "SEED_RANDOM": ("random",)}
-
-
-def _keyword_suggestion(token: Token, expected: set[str]) -> str:
-    """'did you mean ...' when a misspelt keyword stands where keywords were expected."""
-    import difflib
-
-    words = [w for name in expected for w in _KEYWORD_WORDS.get(name, ())]
-    words += [name.lower() for name in expected if name.isalpha() and name.isupper() and len(name) > 2
-              and name not in ("NAME", "STRING", "NUMBER", "TIME", "SIZE", "REST", "SCHEDULER")]
-    close = difflib.get_close_matches(_shown(token).lower(), words, n=2, cutoff=0.7)
-    return "did you mean " + " or ".join(f"'{w}'" for w in close) + "?" if close else ""
-
-
-def _hint_for_token(token: Token, expected: set[str]) -> str:
-    if token.type in ("NAME", "REST", "SCHEDULER") and (suggestion := _keyword_suggestion(token, expected)):
-        return suggestion
-    if str(token.value).startswith("="):
-        return "settings are written without '=': e.g. `guidance 7` (`let name = ...` defines a name)"
-    if "RBRACE" in expected and token.column == 1:
-        return "a '}' is missing before this line: the block above is not closed"
-    if token.type == "_NL" and expected & {"STRING"} and len(expected) <= 3:
-        return "this setting needs a quoted string, e.g. `output \"giro.mp4\"`"
-    if token.type == "_NL" and "SIZE" in expected:
-        return "write the size as WIDTHxHEIGHT, e.g. `size 512x512`"
-    if "SIZE" in expected:
-        return "write the size as WIDTHxHEIGHT, e.g. `size 512x512`"
-    if token.type == "_NL" and "TIME" in expected and "NAME" not in expected:
-        return "a duration is needed here, e.g. `morph 10` or `loop close 40`"
-    if token.type == "_NL" and ("NAME" in expected or "NUMBER" in expected):
-        return "a value is missing: write a number or an expression"
-    if token.type == "STRING" and "TIME" in expected:
-        return "a timeline line starts with a time: `25 \"a prompt\"`"
-    if token.type in ("NAME", "STRING") and "TIME" in expected:
-        return "a key starts with a time: frames (25), seconds (2s), beats (4b), percent (50%), +N or end"
-    if token.type == "NUMBER" and "STAR" in expected:
-        return "a weight is written `\"prompt\" * 0.7`"
-    if token.type == "RBRACE":
-        return "this '}' closes nothing, or the line before it is incomplete"
-    if "_NL" in expected or "SEMICOLON" in expected:
-        return "one statement per line: start a new line (or use ';'); values are separated by ','"
-    if "RPAR" in expected and "COMMA" in expected:
-        return "a ')' is missing, or a ',' between arguments"
-    return f"expected {_expected(expected)}"
+        if not isinstance(error.orig_exc, RecursionError):
+            raise
+    diagnostics.error(problems.NESTED_TOO_DEEPLY, "the script is nested too deeply", Span.point(1, 1),
+                      "split deep expressions with `let`")
+    return None
 
 
 # ---- Lark tree -> nodes -----------------------------------------------------------------
