@@ -40,6 +40,7 @@ class StoreInfo:
 
 FRAME_SUFFIX = ".frame"
 _MAGIC = b"RIDEFRM1"
+_HEADER = len(_MAGIC) + 12  # the magic, then height, width and channels
 
 
 def encode_frame(image: np.ndarray) -> bytes:
@@ -57,8 +58,8 @@ def encode_frame(image: np.ndarray) -> bytes:
 def decode_frame(data: bytes) -> np.ndarray:
     if data[:8] != _MAGIC:
         raise ValueError("not a ride frame")
-    height, width, channels = struct.unpack("<III", data[8:20])
-    delta = np.frombuffer(zlib.decompress(data[20:]), np.uint8).reshape(height, width, channels)
+    height, width, channels = struct.unpack("<III", data[8:_HEADER])
+    delta = np.frombuffer(zlib.decompress(data[_HEADER:]), np.uint8).reshape(height, width, channels)
     return np.cumsum(delta, axis=0, dtype=np.uint8)
 
 
@@ -73,7 +74,13 @@ class FrameStore:
         return self.folder / self.engine / key[:2] / f"{key}{FRAME_SUFFIX}"
 
     def has(self, key: str) -> bool:
-        return self.path(key).is_file()
+        """Stored, as far as a stat can tell: a file shorter than its header (a power cut can leave
+        one empty) is missing. Damage a stat cannot see, get() finds when the frame is read back,
+        and the render redraws it then (publish.render_job)."""
+        try:
+            return self.path(key).stat().st_size > _HEADER
+        except OSError:
+            return False
 
     def get(self, key: str) -> np.ndarray | None:
         path = self.path(key)
@@ -83,7 +90,7 @@ class FrameStore:
             return frame
         except OSError:  # missing
             return None
-        except (ValueError, zlib.error):  # damaged (a power cut before the disk wrote it): redraw it
+        except (ValueError, struct.error, zlib.error):  # damaged (a power cut): the render redraws it
             path.unlink(missing_ok=True)
             return None
 
