@@ -12,7 +12,7 @@ from rich.progress import Progress
 from ..api import FrameEvent, RenderRequest, RenderResult
 from ..errors import RideError
 from ..watch import Pass, Watcher
-from .render import FrameProgress, progress_bar, summary
+from .render import FrameProgress, print_warnings, progress_bar, summary
 
 
 def status_line(current: Pass) -> str:
@@ -64,6 +64,7 @@ class WatchView:
 
     def finished(self, result: RenderResult) -> None:
         self._close_bar()
+        print_warnings(result, self.err)
         self.out.print(summary(self.current.plan, result), markup=False)
         self._waiting()
 

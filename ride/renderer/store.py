@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Problem, RideRenderError
+from ..outputs.frames_folder import FRAME_NAME
 
 RENDER_VERSION = "ride-render-3"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"
@@ -105,7 +106,8 @@ class FrameStore:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
             raise RideRenderError(Problem(f"cannot write to the frame cache {self.folder}: {error.strerror or error}",
-                                          hint="free some disk space, or use --cache DIR or --no-cache")) from None
+                                          hint="free some disk space, or use --cache DIR or --no-cache",
+                                          code="R623")) from None
         except BaseException:
             temporary.unlink(missing_ok=True)  # Ctrl-C leaves no debris
             raise
@@ -120,11 +122,13 @@ class FrameStore:
 
 def is_frame_cache(folder: str | Path) -> bool:
     """A folder a render keeps frames in: nothing in it but engine folders, named by their digest
-    (hidden files such as .DS_Store aside). An empty folder is an empty cache."""
+    (hidden files such as .DS_Store aside, and the PNG frames of an `output ".ride-cache/"`, which
+    the cache shares its folder with). An empty folder is an empty cache."""
     folder = Path(folder)
     if not folder.is_dir():
         return False
-    return all(re.fullmatch(r"[0-9a-f]{16}", entry.name) if entry.is_dir() else entry.name.startswith(".")
+    return all(re.fullmatch(r"[0-9a-f]{16}", entry.name) if entry.is_dir()
+               else entry.name.startswith(".") or FRAME_NAME.fullmatch(entry.name)
                for entry in folder.iterdir())
 
 
