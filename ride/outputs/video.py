@@ -4,8 +4,8 @@ Frames go one at a time down ffmpeg's stdin (through moviepy's FFMPEG_VideoWrite
 render never holds the video in memory. Everything is written to a hidden sibling of the
 output and renamed over it only when complete: a crash, Ctrl-C or an ffmpeg failure leaves
 the earlier output as it was. A PNG folder's frames are renamed in one by one instead, and
-nothing else in the folder is touched (frames_folder.py). moviepy is imported lazily: it costs ~0.4 s at import, and the
-CLI imports this module for commands that encode nothing.
+nothing else in the folder is touched (frames_folder.py). moviepy is imported lazily: it
+costs ~0.4 s at import, and the CLI imports this module for commands that encode nothing.
 """
 
 from __future__ import annotations

@@ -46,8 +46,8 @@ class DamagedFrame(RideRenderError):
 
     def __init__(self, index: int):
         super().__init__(Problem(f"frame {index} could not be read back from the frame cache (damaged or removed "
-                                 "while rendering)", hint="render again to redraw it; if it keeps happening, "
-                                 "check the disk, or use --cache DIR elsewhere", code="R622"))
+                                 "while rendering)", hint="the render redrew it and lost it again: check the "
+                                 "disk, or use --cache DIR on another one", code="R622"))
         self.index = index
 
 
@@ -172,6 +172,6 @@ def load_init(plan: Plan) -> np.ndarray | None:
         with Image.open(path) as image:
             image = image.convert("RGB").resize((s.width, s.height), Image.LANCZOS)
             return np.asarray(image)
-    except OSError as error:
+    except (OSError, Image.DecompressionBombError) as error:  # a bomb: `ride check` says so first
         raise RideRenderError(Problem(f"cannot read the init image {s.init}: {error}",
                                       hint="check that it is a PNG, JPEG or WebP image", code="R651")) from None
