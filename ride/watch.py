@@ -8,6 +8,10 @@ keys did not change are reused, so a pass renders only from the first frame the 
     watcher = Watcher(RenderRequest("scene.ride"), on_pass=print, on_error=print)
     threading.Thread(target=watcher.run).start()   # ... edit scene.ride ...
     watcher.stop()
+
+Nothing a pass raises ends the watcher (Ctrl-C aside): a RideError (a mistake in the script) and
+any other exception (a bug in ride, or in a library under it) both go to `on_error`, the last good
+output stays, and the next save starts a new pass.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .api import FrameCallback, RenderCancelled, RenderRequest, RenderResult, RenderSession
-from .errors import RideError
 from .plan import Plan
 
 DEBOUNCE = 0.1  # seconds without events before a burst of saves counts as one edit
@@ -103,7 +106,7 @@ class Watcher:
     """Re-renders a script whenever it or a file it uses changes, until `stop()` (or `stop_event`)."""
 
     def __init__(self, request: RenderRequest, *, on_pass: Callable[[RenderResult], None] | None = None,
-                 on_error: Callable[[RideError], None] | None = None,
+                 on_error: Callable[[Exception], None] | None = None,
                  on_start: Callable[[Pass], None] | None = None, on_frame: FrameCallback | None = None,
                  on_cancel: Callable[[Pass], None] | None = None,
                  stop_event: threading.Event | None = None, debounce: float = DEBOUNCE):
@@ -148,16 +151,19 @@ class Watcher:
     # -- one pass: compile, pick the engine, render ---------------------------------------
 
     def _pass(self) -> None:
-        plan = self._compile()
-        if plan is not None:
-            self._render(plan)
-
-    def _compile(self) -> Plan | None:
+        """The pass boundary: whatever a pass raises is reported, and the watcher waits for the next
+        save. A RideError is a mistake in the script; anything else is a bug in ride (saving `let a =
+        1/0` once raised ZeroDivisionError out of the compiler), and it must not end a session the user
+        keeps editing in. The last good plan and output stay. KeyboardInterrupt is not an Exception:
+        Ctrl-C still ends the watcher."""
         try:
-            plan = self._session.load(random_seed=self._random_seed)
-        except RideError as error:
-            _call(self.on_error, error)  # the last good plan and output stay; the watcher waits for a fix
-            return None
+            plan = self._compile()
+            self._render(plan)
+        except Exception as error:  # the boundary: see above
+            _call(self.on_error, error)
+
+    def _compile(self) -> Plan:
+        plan = self._session.load(random_seed=self._random_seed)
         if plan.settings.random_seed is not None:
             self._random_seed = plan.settings.random_seed
         self._handler.paths = watched_paths(self.request.script, plan)
@@ -166,13 +172,9 @@ class Watcher:
 
     def _render(self, plan: Plan) -> None:
         previous, self._plan = self._plan, plan
-        try:
-            # the engine of the last pass while its choice stands (the model stays loaded); a replaced
-            # one is closed, freeing its memory for the next
-            job = self._session.job(plan)
-        except RideError as error:
-            _call(self.on_error, error)
-            return
+        # the engine of the last pass while its choice stands (the model stays loaded); a replaced
+        # one is closed, freeing its memory for the next
+        job = self._session.job(plan)
         self._passes += 1
         changed = first_changed_frame(previous.keys(), plan.keys()) if previous is not None else None
         current = Pass(self._passes, plan, job.resume, job.stop, changed)
@@ -181,9 +183,6 @@ class Watcher:
             result = self._session.render(job, on_frame=self.on_frame, should_stop=self._should_stop)
         except RenderCancelled:
             _call(self.on_cancel, current)
-            return
-        except RideError as error:  # e.g. an unreadable image, a model that fails to load
-            _call(self.on_error, error)
             return
         _call(self.on_pass, result)
 

@@ -141,3 +141,42 @@ def test_keys_cover_the_later_frames_a_frame_depends_on(tmp_path, name, edit, fi
     assert (result.reused, result.rendered) == (first_changed, FRAMES - first_changed)
     expected = clean_frames(scene, tmp_path / "clean")
     assert_same_frames(cached_frames(scene.parent / DEFAULT_FOLDER, load_plan(RenderRequest(scene))), expected)
+
+
+@pytest.mark.parametrize("name, damaged, lost, frames", [
+    ("plain", 0, None, None),  # frame 0: every later frame is matched to its colours
+    ("cadence", 39, 41, (40, 48)),  # the diffused frame a resume from 41 is warped from
+    ("cadence", 40, None, (40, 48)),  # an in-between the video shows, read back in playing order
+    ("plain", 47, None, (44, 48)),  # the last frame
+], ids=["frame-0", "diffused-before-the-range", "shown-in-between", "last"])
+@pytest.mark.parametrize("how", ["garbled", "empty", "cut-short"])
+def test_a_damaged_cached_frame_is_redrawn_in_the_same_run(tmp_path, name, damaged, lost, frames, how):
+    """The store drops a frame it cannot read back; the render goes on from it (the frames after it
+    chain from its key) and ends on the frames an undamaged cache gives. `lost`: the frames from
+    there on are not in the cache (a render stopped there)."""
+    scene = write_scene(tmp_path, SCENES[name])
+    expected = clean_frames(scene, tmp_path / "clean")
+    cache = tmp_path / "cache"
+    render_script(scene, engine="preview", cache=cache, write_video=False)
+    plan = load_plan(RenderRequest(scene))
+    store = FrameStore(cache, PreviewEngine().identity())
+    for key in plan.keys()[lost or FRAMES:]:
+        store.path(key).unlink()
+    path = store.path(plan.keys()[damaged])
+    data = path.read_bytes()
+    path.write_bytes({"garbled": data[:40] + bytes(len(data) - 40), "empty": b"", "cut-short": data[:30]}[how])
+    result = render_script(scene, engine="preview", cache=cache, write_video=False, frames=frames)
+    assert (result.reused, result.rendered) == (damaged, FRAMES - damaged)
+    assert_same_frames(cached_frames(cache, plan), expected)
+
+
+def test_a_cache_that_keeps_losing_a_frame_is_an_error_not_a_loop(tmp_path, monkeypatch):
+    from ride.errors import RideRenderError
+
+    scene = write_scene(tmp_path, SCENES["plain"])
+    render_script(scene, engine="preview", write_video=False)
+    monkeypatch.setattr(FrameStore, "get", lambda self, key: None)  # a disk that reads nothing back
+    with pytest.raises(RideRenderError) as caught:
+        render_script(scene, engine="preview", write_video=False, frames=(40, 48))
+    (problem,) = caught.value.problems
+    assert problem.code == "R622" and "could not be read back" in problem.message

@@ -105,7 +105,7 @@ def test_a_png_folder_beside_the_video_holds_the_shown_frames(tmp_path):
     scene = write_scene(tmp_path, SCENE + "reverse\n")
     result = render(scene, tmp_path / "out.gif", engine="preview", outputs=[PngFolder(tmp_path / "stills")])
     assert result.output == tmp_path / "out.gif" and result.output.is_file()
-    names = sorted(p.name for p in (tmp_path / "stills").iterdir())
+    names = sorted(p.name for p in (tmp_path / "stills").glob("*.png"))
     assert names == [f"{i:06d}.png" for i in range(FRAMES)]
     frames = cached(scene)
     assert np.array_equal(np.asarray(Image.open(tmp_path / "stills" / "000000.png")), frames[FRAMES - 1])
@@ -178,3 +178,24 @@ def test_preview_engine_close_is_idempotent_and_it_renders_the_same_after(tmp_pa
     assert engine._vectors == {} and engine._plan is None
     render(scene, engine=engine, cache=tmp_path / "b", write_video=False)
     assert all(np.array_equal(a, b) for a, b in zip(cached(scene, tmp_path / "a"), cached(scene, tmp_path / "b")))
+
+
+@pytest.mark.parametrize("layout", ["output-is-the-cache", "cache-inside-the-output"])
+def test_a_folder_output_and_its_cache_share_a_folder(tmp_path, capsys, layout):
+    """Issue 10: publishing the frames deleted the cache in the folder; now the second render
+    reuses every frame, and the folder holds the frames and the cache."""
+    from ride.cli import main
+
+    if layout == "output-is-the-cache":
+        scene = write_scene(tmp_path, SCENE + 'output ".ride-cache/"\n')
+        args, folder, cache = ["render", str(scene)], tmp_path / ".ride-cache", tmp_path / ".ride-cache"
+    else:
+        scene = write_scene(tmp_path, SCENE)
+        folder = tmp_path / "D"
+        args, cache = ["render", str(scene), "-o", f"{folder}/", "--cache", str(folder / "cache")], folder / "cache"
+    assert main(args) == 0
+    assert main(args) == 0
+    assert f"{FRAMES} frames ({FRAMES} reused, 0 rendered)" in capsys.readouterr().out
+    assert len(list(folder.glob("*.png"))) == FRAMES
+    assert len(list(cache.rglob("*.frame"))) == FRAMES
+    assert main(["cache", "info", str(cache)]) == 0  # still a frame cache, with the frames beside it

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from ride.errors import RideRenderError
+from ride.outputs.frames_folder import MANIFEST
 from ride.outputs.video import VideoWriter, output_kind, probe
 
 WIDTH, HEIGHT, FPS, COUNT = 64, 48, 12, 24
@@ -85,7 +86,7 @@ def test_gif_colours_stay_close_to_the_frames(tmp_path):
 def test_frames_folder_holds_exact_sorted_pngs(tmp_path):
     frames = make_frames()
     writer = write_video(f"{tmp_path}/frames/", frames)
-    names = sorted(p.name for p in writer.path.iterdir())
+    names = sorted(p.name for p in writer.path.iterdir() if p.name != MANIFEST)  # the frames ride wrote here
     assert names == [f"{i:06d}.png" for i in range(COUNT)]
     for name, frame in zip(names, frames):
         assert np.array_equal(np.asarray(Image.open(writer.path / name)), frame)
@@ -100,7 +101,7 @@ def test_frames_folder_is_replaced_only_at_close(tmp_path):
     writer.write(make_frames(1)[0])
     assert (target / "000007.png").exists()
     writer.close()
-    assert sorted(p.name for p in target.iterdir()) == ["000000.png"]
+    assert sorted(p.name for p in target.iterdir()) == [MANIFEST, "000000.png"]
     assert leftovers(tmp_path) == []
 
 
@@ -275,3 +276,65 @@ def test_a_file_with_no_sound_is_refused_before_rendering(tmp_path):
     not_audio.write_text("not audio")
     with pytest.raises(RideRenderError, match="finds no sound"):
         VideoWriter(tmp_path / "out.mp4", FPS, (WIDTH, HEIGHT), audio=not_audio)
+
+
+def test_a_frames_folder_removes_only_the_frames_it_wrote(tmp_path):
+    """Frames are renamed in one by one: a frame cache, hidden files and the manifest's other
+    entries stay; the earlier render's extra frames go (issue 10: the cache went with them)."""
+    target = tmp_path / "D"
+    write_video(f"{target}/", make_frames(5))
+    (target / "cache" / "0123456789abcdef").mkdir(parents=True)
+    (target / "cache" / "0123456789abcdef" / "x.frame").write_bytes(b"a cached frame")
+    (target / ".DS_Store").write_bytes(b"finder")
+    write_video(f"{target}/", make_frames(3))
+    assert sorted(p.name for p in target.glob("*.png")) == ["000000.png", "000001.png", "000002.png"]
+    assert (target / "cache" / "0123456789abcdef" / "x.frame").read_bytes() == b"a cached frame"
+    assert (target / ".DS_Store").exists() and leftovers(tmp_path) == []
+    assert probe(target).frames == 3
+
+
+def test_a_numbered_png_ride_did_not_write_is_never_replaced(tmp_path):
+    target = tmp_path / "frames"
+    write_video(f"{target}/", make_frames(2))
+    (target / "000005.png").write_bytes(b"the user's own")
+    with pytest.raises(RideRenderError) as caught:
+        VideoWriter(f"{target}/", FPS, (WIDTH, HEIGHT))
+    (problem,) = caught.value.problems
+    assert problem.code == "R632" and "'000005.png', which its .ride-frames does not list" in problem.message
+    assert (target / "000005.png").read_bytes() == b"the user's own"
+
+
+def test_a_crash_while_publishing_frames_is_tidied_by_the_next_render(tmp_path, monkeypatch):
+    import os
+
+    target = tmp_path / "frames"
+    write_video(f"{target}/", make_frames(6))
+    real_replace, moved = os.replace, []
+
+    def replace(source, destination):
+        if str(destination).endswith(".png") and len(moved) == 2:
+            raise OSError(28, "No space left on device")
+        moved.append(destination)
+        return real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(RideRenderError, match="No space left"):
+        write_video(f"{target}/", make_frames(4))
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert len(list(target.glob("*.png"))) == 6  # a mix, each one listed as ride's
+    write_video(f"{target}/", make_frames(3))
+    assert sorted(p.name for p in target.glob("*.png")) == ["000000.png", "000001.png", "000002.png"]
+
+
+def test_audio_ffmpeg_makes_no_sound_of_is_a_warning_not_silence(tmp_path):
+    with wave.open(str(tmp_path / "slow.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(1)
+        out.writeframes(np.zeros(4, np.int16).tobytes())
+    writer = write_video(tmp_path / "a.mp4", make_frames(), audio=tmp_path / "slow.wav")
+    assert not probe(writer.path).has_audio
+    (warning,) = writer.warnings
+    assert "slow.wav' (1 Hz) is not in the video" in warning
+    good = write_video(tmp_path / "b.mp4", make_frames(), audio=sine_wav(tmp_path / "tone.wav", 1.0))
+    assert probe(good.path).has_audio and good.warnings == []

@@ -1,5 +1,6 @@
 """Watch mode: edits re-render only from the first changed frame; bad edits keep the watcher alive."""
 
+import io
 import os
 import queue
 import signal
@@ -312,3 +313,66 @@ def test_a_replaced_engine_is_closed_and_the_last_one_when_watching_ends(tmp_pat
         assert log == [("made", 0), ("made", 1), ("closed", 0)]
     assert log[-1] == ("closed", 1)
     assert result.reused == 0  # the model is in every frame's key
+
+
+def test_a_bug_in_a_pass_is_reported_and_the_watcher_keeps_watching(tmp_path, monkeypatch):
+    """Any exception, not only a RideError: a compiler bug (ZeroDivisionError once came out of
+    `let a = 1/0`) must not end a watch session. Faked here, so it holds once that bug is fixed."""
+    real_load = ride.renderer.session.RenderSession.load
+    broken = {"yes": True}
+
+    def load(self, random_seed=None):
+        if broken["yes"]:
+            raise ZeroDivisionError("float division by zero")
+        return real_load(self, random_seed)
+
+    monkeypatch.setattr(ride.renderer.session.RenderSession, "load", load)
+    scene = write_scene(tmp_path, SCENE)
+    with WatchSession(request_for(scene)) as session:
+        error = session.until("error")
+        assert isinstance(error, ZeroDivisionError)
+        broken["yes"] = False
+        scene.write_text(SCENE.replace("mountain, snow", "mountain, fog"))
+        result = session.until("pass")
+    assert result.rendered == FRAMES
+
+
+def test_a_bug_mid_render_keeps_the_last_output_and_watching(tmp_path, monkeypatch):
+    real_generate = PreviewEngine.generate
+    calls = {"n": 0}
+
+    def generate(self, frame, init):
+        calls["n"] += 1
+        if calls["n"] == FRAMES + 3:  # the second pass's third new frame
+            raise IndexError("an engine bug")
+        return real_generate(self, frame, init)
+
+    monkeypatch.setattr(PreviewEngine, "generate", generate)
+    scene = write_scene(tmp_path, SCENE)
+    video = tmp_path / "out.gif"
+    with WatchSession(RenderRequest(scene, engine="preview", output=video)) as session:
+        session.until("pass")
+        first_video = video.read_bytes()
+        scene.write_text(SCENE.replace("seed 5", "seed 6"))
+        assert isinstance(session.until("error"), IndexError)
+        assert video.read_bytes() == first_video
+        scene.write_text(SCENE.replace("seed 5", "seed 7"))
+        result = session.until("pass")
+    assert result.rendered == FRAMES and video.read_bytes() != first_video
+
+
+def test_the_command_line_prints_a_bug_briefly_and_keeps_watching(tmp_path):
+    from rich.console import Console
+
+    from ride.cli.watch import WatchView
+
+    err = Console(file=io.StringIO(), width=200)
+    view = WatchView(Console(file=io.StringIO()), err, print_error=lambda console, error: None)
+    try:
+        {}["missing"]
+    except KeyError as error:
+        view.failed(error)
+    text = err.file.getvalue()
+    assert "error: this is a bug in ride: KeyError: 'missing'" in text
+    assert "test_watch.py:" in text and "Traceback" not in text
+    assert "the last output is kept" in text

@@ -50,11 +50,16 @@ def summary(plan: Plan, result: RenderResult) -> str:
     line = ", ".join(parts)
     if plan.settings.loop == "close" and result.seam is not None:
         line += f"\nseam score {result.seam:.2f} (last frame -> first vs. a typical cut; about 1 is seamless)"
-    for warning in result.warnings:
-        line += f"\nwarning: {warning}"
     if result.output is not None:
         line += f"\nwrote {result.output}"
     return line
+
+
+def print_warnings(result: RenderResult, err: Console) -> None:
+    """What the render left out (the audio of a gif, sound ffmpeg could not make), on stderr with
+    the other diagnostics: a script reading the summary from stdout still sees them."""
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", style="yellow", markup=False)
 
 
 def run_render(request: RenderRequest, out: Console, err: Console) -> int:
@@ -64,5 +69,6 @@ def run_render(request: RenderRequest, out: Console, err: Console) -> int:
             err.print(f"seed random drew {plan.settings.random_seed}: write `seed {plan.settings.random_seed}` "
                       "to render these frames again", markup=False)
         result = render_with_progress(session, session.job(plan), err)
+    print_warnings(result, err)
     out.print(summary(plan, result), markup=False)
     return 0

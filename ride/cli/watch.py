@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rich.progress import Progress
 from ..api import FrameEvent, RenderRequest, RenderResult
 from ..errors import RideError
 from ..watch import Pass, Watcher
-from .render import FrameProgress, progress_bar, summary
+from .render import FrameProgress, print_warnings, progress_bar, summary
 
 
 def status_line(current: Pass) -> str:
@@ -22,6 +23,18 @@ def status_line(current: Pass) -> str:
     if current.resume >= current.stop:
         return line + f"all {current.stop} frames reused"
     return line + f"{current.resume} reused, rendering {current.resume}-{current.stop - 1}"
+
+
+def bug_report(error: BaseException, frames: int = 3) -> list[str]:
+    """A short account of an exception that is not a ride error: what it was and the last few places
+    it passed through. Watch mode prints it and keeps watching (a whole traceback would bury the
+    status lines)."""
+    lines = [f"error: this is a bug in ride: {type(error).__name__}: {error}"]
+    for place in traceback.extract_tb(error.__traceback__)[-frames:]:
+        lines.append(f"  at {place.filename}:{place.lineno} in {place.name}")
+    lines.append("  please report it with the script that caused it (ride render without --watch shows the "
+                 "whole traceback)")
+    return lines
 
 
 class WatchView:
@@ -51,6 +64,7 @@ class WatchView:
 
     def finished(self, result: RenderResult) -> None:
         self._close_bar()
+        print_warnings(result, self.err)
         self.out.print(summary(self.current.plan, result), markup=False)
         self._waiting()
 
@@ -58,9 +72,13 @@ class WatchView:
         self._close_bar()
         self.err.print(f"pass {current.number} stopped: the script changed", style="yellow", markup=False)
 
-    def failed(self, error: RideError) -> None:
+    def failed(self, error: Exception) -> None:
         self._close_bar()
-        self.print_error(self.err, error)
+        if isinstance(error, RideError):
+            self.print_error(self.err, error)
+        else:
+            for line in bug_report(error):
+                self.err.print(line, style="bold red" if line.startswith("error") else None, markup=False)
         self.err.print("the last output is kept; fix the script and save to render again",
                        style="yellow", markup=False)
 

@@ -42,9 +42,9 @@ LOAD_ARGS = {"sd": {"safety_checker": None, "requires_safety_checker": False},
              "sdxl": {"add_watermarker": False}}
 
 
-def setup_error(message: str, hint: str = "") -> RideRenderError:
-    """A problem found in prepare(), before frame 0, with a hint at the fix."""
-    return RideRenderError(Problem(message, hint=hint))
+def setup_error(message: str, hint: str = "", *, code: str) -> RideRenderError:
+    """A problem found in prepare(), before frame 0, with a hint at the fix and its code (docs/errors.md)."""
+    return RideRenderError(Problem(message, hint=hint, code=code))
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def scheduler_name(name: str | None) -> str | None:
     key = name.strip().lower().replace("-", "_").replace(" ", "_").replace("dpmpp", "dpm++")
     key = _ALIASES.get(key, key)
     if key not in SCHEDULERS:
-        raise setup_error(f"unknown scheduler '{name}'", did_you_mean(key, SCHEDULERS))
+        raise setup_error(f"unknown scheduler '{name}'", did_you_mean(key, SCHEDULERS), code="R601")
     return key
 
 
@@ -73,7 +73,7 @@ def locate(name: str, base_dir: Path, what: str) -> Weights:
             return Weights(name, "file" if path.is_file() else "folder", str(path.resolve()))
     suffixes = (".safetensors", ".ckpt", ".pt", ".pth", ".bin")
     if name.lower().endswith(suffixes) or name.startswith((".", "/", "~")) or name.count("/") > 1:
-        raise setup_error(f"{what} '{name}' not found: no such file or folder (from {base_dir})", MODEL_HINT)
+        raise setup_error(f"{what} '{name}' not found: no such file or folder (from {base_dir})", MODEL_HINT, code="R602")
     return Weights(name, "hub", name)
 
 
@@ -90,7 +90,7 @@ def require_cached(weights: Weights, filename: str, alternative: str) -> None:
         raise setup_error(f"'{weights.name}' is neither a folder here nor in the local Hugging Face cache, "
                           f"and {why}",
                           f"download it once, with network access (`hf download {weights.name}`), or use "
-                          f"{alternative}")
+                          f"{alternative}", code="R602")
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:
@@ -158,7 +158,7 @@ def pipeline_family(weights: Weights, class_name: str) -> str:
     family = _FAMILY_OF.get(class_name)
     if family is None:
         raise setup_error(f"model '{weights.name}' is a {class_name}, which ride cannot use for img2img",
-                          "use a Stable Diffusion 1.x/2.x, SDXL, Turbo or LCM checkpoint")
+                          "use a Stable Diffusion 1.x/2.x, SDXL, Turbo or LCM checkpoint", code="R603")
     return family
 
 
@@ -166,7 +166,8 @@ def image_file(base_dir: Path, value: str) -> tuple[Path, tuple]:
     """An image key's file, and the key its encoding is kept under: an edited image is encoded again."""
     path = base_dir / value
     if not path.is_file():
-        raise setup_error(f"image key '{value}': no such file ({path})", "paths are relative to the script")
+        raise setup_error(f"image key '{value}': no such file ({path})", "paths are relative to the script",
+                          code="R610")
     stat = path.stat()
     return path, (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 

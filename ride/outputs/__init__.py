@@ -8,6 +8,9 @@ live page, a contact sheet) is a new class here and nothing changes in the rende
     close()               publish: the finished file replaces the earlier one in one rename
     abort()               the render failed or was cancelled: the earlier output stays as it was
 
+After abort, open may come again: a render that finds a damaged frame in the cache starts over
+from it, with the same outputs.
+
 `live` says which frames an output gets: False (a video, a PNG folder, the seam score) the frames
 the video shows, in playing order (`reverse`, `loop pingpong`); True (a progress bar, a live page)
 every frame as the loop makes it, including the frames before `--frames A:B`'s A.

@@ -1,8 +1,9 @@
 """The outputs that are files: a video (.mp4, .webm, .gif) or a folder of PNG frames.
 
 Both encode through video.VideoWriter (ffmpeg writes the PNGs too: in its own process, faster
-than Pillow in ours) and publish atomically: the finished file or folder is renamed over the
-earlier one at close, and abort leaves the earlier one untouched.
+than Pillow in ours) and publish at close: the finished video is renamed over the earlier one,
+the finished frames are renamed into the folder one by one, replacing only frames ride wrote
+there (frames_folder.py); abort leaves the earlier output untouched.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class VideoFile(_Encoded):
 
 
 class PngFolder(_Encoded):
-    """A folder of 000000.png, 000001.png ... in playing order. It replaces only a folder of its own frames."""
+    """A folder of 000000.png, 000001.png ... in playing order. It replaces and removes only the frames
+    it wrote there (listed in the folder's .ride-frames): a frame cache or hidden files beside them stay."""
 
     def __init__(self, path: str | Path, **options):
         text = str(path)

@@ -3,8 +3,9 @@
 Frames go one at a time down ffmpeg's stdin (through moviepy's FFMPEG_VideoWriter), so a
 render never holds the video in memory. Everything is written to a hidden sibling of the
 output and renamed over it only when complete: a crash, Ctrl-C or an ffmpeg failure leaves
-the earlier output as it was. moviepy is imported lazily: it costs ~0.4 s at import, and the
-CLI imports this module for commands that encode nothing.
+the earlier output as it was. A PNG folder's frames are renamed in one by one instead, and
+nothing else in the folder is touched (frames_folder.py). moviepy is imported lazily: it
+costs ~0.4 s at import, and the CLI imports this module for commands that encode nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ride.errors import Problem, RideRenderError, did_you_mean
+
+from .frames_folder import FRAME_NAME, MANIFEST, foreign_entries, frames_in, publish_frames
 
 KINDS = {".mp4": "mp4", ".webm": "webm", ".gif": "gif"}
 QUALITIES = {"high": (18, 30), "medium": (23, 36), "low": (28, 42)}  # crf for (mp4, webm)
@@ -44,8 +47,13 @@ AUDIO_CODECS = {"mp4": ["-c:a", "aac", "-b:a", "192k"], "webm": ["-c:a", "libopu
 FORMAT_HINT = "use .mp4, .webm, .gif, or a folder name ending in '/' for PNG frames"
 
 
-def _error(message: str, hint: str = "") -> RideRenderError:
-    return RideRenderError(Problem(message, hint=hint))
+# Codes (docs/errors.md, R63x): what the user can do something about differs for each.
+FORMAT, NOT_REPLACEABLE, SIZE, FPS, QUALITY, AUDIO, FFMPEG, NO_FRAMES, CANNOT_WRITE, FRAME_SHAPE, UNREADABLE = (
+    "R631", "R632", "R633", "R634", "R635", "R636", "R637", "R638", "R639", "R640", "R641")
+
+
+def _error(message: str, hint: str = "", *, code: str) -> RideRenderError:
+    return RideRenderError(Problem(message, hint=hint, code=code))
 
 
 def output_kind(path: str | Path) -> str:
@@ -56,31 +64,35 @@ def output_kind(path: str | Path) -> str:
     suffix = Path(text).suffix.lower()
     if suffix not in KINDS:
         what = f"unknown video format '{suffix}'" if suffix else "it has no video suffix"
-        raise _error(f"cannot write '{text}': {what}", FORMAT_HINT)
+        raise _error(f"cannot write '{text}': {what}", FORMAT_HINT, code=FORMAT)
     return KINDS[suffix]
 
 
 def _check_replaceable(path: Path, kind: str) -> None:
-    """A render replaces only a file of its own kind, or a folder of nothing but its own frames:
-    never a folder of the user's files, the working folder, or one above it."""
+    """A render replaces only a file of its own kind, or its own frames in a folder that holds no
+    files of the user's (hidden files and subfolders, such as a frame cache, are left alone):
+    never the working folder or one above it."""
     if not path.exists():
         return
     if kind != "frames":
         if path.is_dir():
-            raise _error(f"cannot write '{path}': it is a folder", "name a file, e.g. giro.mp4")
+            raise _error(f"cannot write '{path}': it is a folder", "name a file, e.g. giro.mp4", code=NOT_REPLACEABLE)
         return
     if not path.is_dir():
-        raise _error(f"cannot write frames to '{path}': it is a file", FORMAT_HINT)
-    others = [p.name for p in path.iterdir() if not re.fullmatch(r"\d{6}\.png", p.name)]
+        raise _error(f"cannot write frames to '{path}': it is a file", FORMAT_HINT, code=NOT_REPLACEABLE)
+    others = foreign_entries(path)
     if others or path in (Path.cwd(), *Path.cwd().parents):
-        raise _error(f"cannot write frames to '{path}': the folder holds other files ('{others[0] if others else path}')",
-                     "name a new folder for the frames, e.g. frames/")
+        what = f"'{others[0]}'" if others else "it is the working folder"
+        if others and FRAME_NAME.fullmatch(others[0]):
+            what += f", which its {MANIFEST} does not list as ride's"
+        raise _error(f"cannot write frames to '{path}': the folder holds other files ({what})",
+                     "name a new folder for the frames, e.g. frames/", code=NOT_REPLACEABLE)
 
 
 def encoder_settings(kind: str, quality: str) -> tuple[str, list[str]]:
     """(ffmpeg codec, ffmpeg output options) for one kind of output at one quality."""
     if quality not in QUALITIES:
-        raise _error(f"unknown video quality '{quality}'", did_you_mean(quality, QUALITIES))
+        raise _error(f"unknown video quality '{quality}'", did_you_mean(quality, QUALITIES), code=QUALITY)
     codec, options = ENCODERS[kind]
     mp4_crf, webm_crf = QUALITIES[quality]
     return codec, options.format(mp4=mp4_crf, webm=webm_crf).split()
@@ -128,7 +140,7 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _run_ffmpeg(args: list[str], what: str) -> str:
+def _run_ffmpeg(args: list[str], what: str, code: str = FFMPEG) -> str:
     """Runs ffmpeg and returns its stderr; a failure becomes a RideRenderError."""
     import imageio_ffmpeg  # the binary moviepy uses too, unless FFMPEG_BINARY says otherwise
 
@@ -136,9 +148,9 @@ def _run_ffmpeg(args: list[str], what: str) -> str:
         ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
         done = subprocess.run([ffmpeg, "-hide_banner", *args], capture_output=True, text=True)
     except (OSError, RuntimeError) as error:  # RuntimeError: imageio_ffmpeg found no binary
-        raise _error(f"cannot {what}: ffmpeg did not start ({error})") from None
+        raise _error(f"cannot {what}: ffmpeg did not start ({error})", code=code) from None
     if done.returncode != 0:
-        raise _error(f"cannot {what}: {_last_lines(done.stderr, done.returncode)}")
+        raise _error(f"cannot {what}: {_last_lines(done.stderr, done.returncode)}", code=code)
     return done.stderr
 
 
@@ -156,7 +168,7 @@ def mux_audio(video: Path, audio: Path, out: Path, seconds: float, kind: str) ->
     args += ["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *AUDIO_CODECS[kind], "-t", f"{seconds:.6f}"]
     if kind == "mp4":
         args += ["-movflags", "+faststart"]
-    _run_ffmpeg([*args, os.path.abspath(out)], f"add the audio '{audio}'")
+    _run_ffmpeg([*args, os.path.abspath(out)], f"add the audio '{audio}'", AUDIO)
 
 
 @dataclass(frozen=True)
@@ -183,20 +195,21 @@ def _last_seconds(label: str, report: str) -> float:
 def _stream_copy(path: Path, stream: str) -> str:
     # Copying packets to the null muxer counts them exactly without decoding a pixel.
     args = ["-i", os.path.abspath(path), "-map", stream, "-c", "copy", "-f", "null", "-"]
-    return _run_ffmpeg(args, f"read '{path}'")
+    return _run_ffmpeg(args, f"read '{path}'", UNREADABLE)
 
 
 def probe(path: str | Path) -> VideoInfo:
     """Frame count, fps, size, codec and audio of a written video or PNG folder."""
     path = Path(path)
     if not path.exists():
-        raise _error(f"cannot read '{path}': no such file or folder")
+        raise _error(f"cannot read '{path}': no such file or folder", code=UNREADABLE)
     if path.is_dir():
-        return _probe_frames(path)
+        count, width, height = frames_in(path)
+        return VideoInfo(count, 0.0, width, height, "png", False, 0.0, "rgb24" if count else "")
     report = _stream_copy(path, "0:v:0")
     stream = re.search(r"Stream #0:\d+.*?: Video: (.*)", report)
     if stream is None:
-        raise _error(f"cannot read '{path}': it holds no video stream")
+        raise _error(f"cannot read '{path}': it holds no video stream", code=UNREADABLE)
     line = stream[1]
     size = re.search(r", (\d+)x(\d+)", line)
     rate = re.search(r"([\d.]+) tbr", line) or re.search(r"([\d.]+) fps", line)
@@ -216,25 +229,14 @@ def probe(path: str | Path) -> VideoInfo:
     )
 
 
-def _probe_frames(folder: Path) -> VideoInfo:
-    from PIL import Image
-
-    names = sorted(folder.glob("*.png"))
-    width = height = 0
-    if names:
-        with Image.open(names[0]) as first:
-            width, height = first.size
-    return VideoInfo(len(names), 0.0, width, height, "png", False, 0.0, "rgb24" if names else "")
-
-
 def _checked_size(size: tuple[int, int], kind: str) -> tuple[int, int]:
     width, height = (int(v) for v in size)
     if width <= 0 or height <= 0:
-        raise _error(f"cannot write a {width}x{height} video: the size must be positive")
+        raise _error(f"cannot write a {width}x{height} video: the size must be positive", code=SIZE)
     if kind == "mp4" and (width % 2 or height % 2):
         # Refused rather than padded: a silent extra row would change the size the user asked for.
         hint = f"use an even size such as {width + width % 2}x{height + height % 2}, or write .webm, .gif or frames/"
-        raise _error(f"an .mp4 needs an even width and height (H.264 in yuv420p), not {width}x{height}", hint)
+        raise _error(f"an .mp4 needs an even width and height (H.264 in yuv420p), not {width}x{height}", hint, code=SIZE)
     return width, height
 
 
@@ -252,12 +254,13 @@ class VideoWriter:
         _check_replaceable(self.path, self.kind)
         self.size = _checked_size(size, self.kind)
         if not (math.isfinite(fps) and fps > 0):
-            raise _error(f"cannot write a video at {fps} frames per second: fps must be positive")
+            raise _error(f"cannot write a video at {fps} frames per second: fps must be positive", code=FPS)
         self.fps = float(fps)
         self.quality = quality
         self.frames = 0
         self.warnings: list[str] = []
         self._shape = (self.size[1], self.size[0], 3)
+        self._audio_rate: int | None = None
         self._audio = self._checked_audio(audio)
         self._temp = _hidden_sibling(self.path, "tmp")
         # With audio, ffmpeg first writes the bare video, then a mux writes _temp.
@@ -274,14 +277,25 @@ class VideoWriter:
             self.warnings.append(f"audio '{audio}' is ignored: {what} has no sound")
             return None
         if not Path(audio).is_file():
-            raise _error(f"cannot add the audio '{audio}': no such file")
+            raise _error(f"cannot add the audio '{audio}': no such file", code=AUDIO)
         # Found out now, not after the whole render: a file that holds no audio ffmpeg can read.
         try:
-            _stream_copy(Path(audio), "0:a:0")
+            report = _stream_copy(Path(audio), "0:a:0")
         except RideRenderError:
             raise _error(f"cannot add the audio '{audio}': ffmpeg finds no sound in it",
-                         "use a .wav, .mp3, .flac, .ogg or .m4a file") from None
+                         "use a .wav, .mp3, .flac, .ogg or .m4a file", code=AUDIO) from None
+        rate = re.search(r"Audio: .*?(\d+) Hz", report)
+        self._audio_rate = int(rate[1]) if rate else None
         return Path(audio)
+
+    def _check_sound_added(self) -> None:
+        """ffmpeg makes no sound of some valid files (a few samples at 1 Hz), and says nothing: warn."""
+        try:
+            _stream_copy(self._temp, "0:a:0")
+        except RideRenderError:
+            rate = f" ({self._audio_rate} Hz)" if self._audio_rate is not None else ""
+            self.warnings.append(f"audio '{self._audio}'{rate} is not in the video: ffmpeg made no sound from it; "
+                                 "use audio of at least 8000 Hz and longer than a few samples")
 
     def _open(self) -> None:
         _sweep_leftovers(self.path)
@@ -301,14 +315,14 @@ class VideoWriter:
             )
         except OSError as error:
             self.abort()
-            raise _error(f"cannot write '{self.path}': {error.strerror or error}") from None
+            raise _error(f"cannot write '{self.path}': {error.strerror or error}", code=CANNOT_WRITE) from None
 
     def write(self, frame: np.ndarray) -> None:
         """Encodes one (height, width, 3) uint8 frame; it is not kept."""
         if self._done:
             raise RuntimeError("VideoWriter.write() after close() or abort()")
         if frame.shape != self._shape or frame.dtype != np.uint8:
-            raise _error(f"frame {self.frames} is {frame.dtype} {frame.shape}, not uint8 {self._shape}")
+            raise _error(f"frame {self.frames} is {frame.dtype} {frame.shape}, not uint8 {self._shape}", code=FRAME_SHAPE)
         frame = np.ascontiguousarray(frame)  # a no-op for the renderer's own arrays
         self._pipe(gif_quantized(frame) if self.kind == "gif" else frame)
         self.frames += 1
@@ -319,7 +333,7 @@ class VideoWriter:
             self._ffmpeg.proc.stdin.write(frame.data)
         except OSError:
             self._finish_ffmpeg()  # ffmpeg died: raises with its own message
-            raise _error(f"cannot write '{self.path}': ffmpeg stopped reading frames") from None
+            raise _error(f"cannot write '{self.path}': ffmpeg stopped reading frames", code=FFMPEG) from None
 
     def _finish_ffmpeg(self) -> None:
         proc, self._ffmpeg.proc = self._ffmpeg.proc, None
@@ -328,7 +342,7 @@ class VideoWriter:
         stderr = proc.stderr.read().decode(errors="replace")
         proc.stderr.close()
         if (status := proc.wait()) != 0:
-            raise _error(f"cannot write '{self.path}': ffmpeg failed: {_last_lines(stderr, status)}")
+            raise _error(f"cannot write '{self.path}': ffmpeg failed: {_last_lines(stderr, status)}", code=FFMPEG)
 
     def close(self) -> Path:
         """Finishes the file, adds the audio and renames it over the output; returns its path."""
@@ -336,15 +350,16 @@ class VideoWriter:
             return self.path
         try:
             if self.frames == 0:
-                raise _error(f"cannot write '{self.path}': no frames were rendered")
+                raise _error(f"cannot write '{self.path}': no frames were rendered", code=NO_FRAMES)
             self._finish_ffmpeg()
             if self._audio is not None:
                 mux_audio(self._stage, self._audio, self._temp, self.frames / self.fps, self.kind)
                 _remove(self._stage)
+                self._check_sound_added()
             self._publish()
         except OSError as error:  # the rename into place: permissions, a full disk
             self.abort()
-            raise _error(f"cannot write '{self.path}': {error.strerror or error}") from None
+            raise _error(f"cannot write '{self.path}': {error.strerror or error}", code=CANNOT_WRITE) from None
         except BaseException:
             self.abort()
             raise
@@ -355,19 +370,8 @@ class VideoWriter:
         if self.kind != "frames":
             os.replace(self._temp, self.path)  # atomic: readers see the old file or the new one
             return
-        # A folder cannot be renamed over a non-empty one: move the old aside, then delete it.
-        old = _hidden_sibling(self.path, "old")
-        had_old = self.path.exists() or self.path.is_symlink()
-        if had_old:
-            os.replace(self.path, old)
-        try:
-            os.replace(self._temp, self.path)
-        except OSError:
-            if had_old:
-                os.replace(old, self.path)  # put the earlier frames back
-            raise
-        if had_old:
-            _remove(old)
+        publish_frames(self._temp, self.path)  # frame by frame: nothing but ride's own frames is removed
+        _remove(self._temp)
 
     def abort(self) -> None:
         """Stops ffmpeg and deletes the temporary output; any earlier output stays untouched."""

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..camera import warp_by
 from ..engines import Engine
-from ..errors import RideRenderError
+from ..errors import Problem, RideRenderError
 from ..plan import FramePlan, Plan
 from .color import ColorReference
 from .feedback import (
@@ -37,6 +37,18 @@ from .store import FrameStore
 
 class RenderCancelled(Exception):
     """`should_stop` asked the render to stop at a frame boundary (watch mode's new edit)."""
+
+
+class DamagedFrame(RideRenderError):
+    """A frame the render needs could not be read back from the store: damaged (a power cut before
+    the disk wrote it) or removed meanwhile (`ride cache prune`). The store has dropped a damaged
+    frame, so it now counts as missing: publish.render_job redraws from it in the same run."""
+
+    def __init__(self, index: int):
+        super().__init__(Problem(f"frame {index} could not be read back from the frame cache (damaged or removed "
+                                 "while rendering)", hint="the render redrew it and lost it again: check the "
+                                 "disk, or use --cache DIR on another one", code="R622"))
+        self.index = index
 
 
 @dataclass
@@ -147,8 +159,7 @@ def stored_frame(store: FrameStore | None, keys: list[str], index: int) -> np.nd
     """A frame rendered earlier, read back from the store (it must be there)."""
     image = store.get(keys[index]) if store is not None else None
     if image is None:
-        raise RideRenderError(f"frame {index} could not be read back from the frame cache (removed or damaged); "
-                              "render again to redraw it")
+        raise DamagedFrame(index)
     return image
 
 
@@ -161,5 +172,6 @@ def load_init(plan: Plan) -> np.ndarray | None:
         with Image.open(path) as image:
             image = image.convert("RGB").resize((s.width, s.height), Image.LANCZOS)
             return np.asarray(image)
-    except OSError as error:
-        raise RideRenderError(f"cannot read the init image {s.init}: {error}") from None
+    except (OSError, Image.DecompressionBombError) as error:  # a bomb: `ride check` says so first
+        raise RideRenderError(Problem(f"cannot read the init image {s.init}: {error}",
+                                      hint="check that it is a PNG, JPEG or WebP image", code="R651")) from None

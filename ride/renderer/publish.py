@@ -15,7 +15,7 @@ import contextlib
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +25,12 @@ from ..outputs import FrameRange, Output
 from ..outputs.callback import CallbackOutput, FrameCallback
 from ..outputs.files import file_output
 from ..plan import Plan
-from .loop import RenderCancelled, feedback_frames, stored_frame
+from .loop import DamagedFrame, RenderCancelled, feedback_frames, stored_frame
 from .seam import SeamScore
 from .store import FrameStore
 from .store_writer import BackgroundWriter
+
+REDRAW_TRIES = 3  # restarts for damaged cached frames in one render (each drops the frame it found)
 
 
 @dataclass
@@ -88,12 +90,23 @@ def render(plan: Plan, engine: Engine, output: str | Path | None, *, store: Fram
 
 def render_job(job: RenderJob, *, on_frame: FrameCallback | None = None, should_stop: Callable[[], bool] | None = None,
                outputs: Sequence[Output] = (), began: float | None = None) -> RenderResult:
-    """Make the job's frames and publish them: to `on_frame`, `outputs`, the job's file and the seam score."""
+    """Make the job's frames and publish them: to `on_frame`, `outputs`, the job's file and the seam score.
+
+    A cached frame found damaged on the way (the store drops it) is redrawn in the same run: the
+    outputs are aborted (the earlier ones stay) and the job starts again from the store's first
+    missing frame, so that frame and every frame after it, whose keys chain from it, are made again."""
     began = time.perf_counter() if began is None else began
-    file = file_output(job.output, audio=job.audio_path()) if job.output is not None else None
-    seam = SeamScore(len(job.plan))
-    callback = CallbackOutput(on_frame) if on_frame is not None else None
-    publish(job, [o for o in (callback, *outputs, file, seam) if o is not None], should_stop)
+    for attempt in range(REDRAW_TRIES + 1):
+        file = file_output(job.output, audio=job.audio_path()) if job.output is not None else None
+        seam = SeamScore(len(job.plan))
+        callback = CallbackOutput(on_frame) if on_frame is not None else None
+        try:
+            publish(job, [o for o in (callback, *outputs, file, seam) if o is not None], should_stop)
+            break
+        except DamagedFrame:
+            if job.store is None or attempt == REDRAW_TRIES:
+                raise  # a store that keeps losing frames (a failing disk): say so rather than loop
+            job = replace(job, resume=min(job.resume, job.store.first_missing(job.plan.keys()[:job.stop])))
     return RenderResult(job.stop, job.resume, job.stop - job.resume, time.perf_counter() - began, seam.score,
                         file.written if file is not None else None, file.warnings if file is not None else [])
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..compile.compiler import Overrides
-from ..errors import RideError, RideRenderError
+from ..errors import Problem, RideError, RideRenderError
 from ..plan import Plan
 
 
@@ -50,7 +50,8 @@ def check_frames(plan: Plan, frames: tuple[int, int] | str | None) -> tuple[int,
         return parse_frames(frames, len(plan))
     start, stop = frames
     if not 0 <= start < stop <= len(plan):
-        raise RideRenderError(f"frames {start}:{stop} are not within the scene's {len(plan)} frames")
+        raise RideRenderError(Problem(f"frames {start}:{stop} are not within the scene's {len(plan)} frames",
+                                      hint=f"frames count from 0: 0:{len(plan)} is the whole scene", code="R652"))
     return start, stop
 
 

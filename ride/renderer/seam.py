@@ -24,6 +24,8 @@ class SeamScore:
 
     def open(self, frames: FrameRange) -> None:
         self.whole = (frames.start, frames.stop) == (0, self.length)
+        self.first = self.last = None  # opened again when a render restarts (a damaged cached frame)
+        self.differences = []
 
     def write(self, index: int, image: np.ndarray) -> None:
         if self.first is None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Problem, RideRenderError
+from ..outputs.frames_folder import FRAME_NAME
 
 RENDER_VERSION = "ride-render-3"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"
@@ -40,6 +41,7 @@ class StoreInfo:
 
 FRAME_SUFFIX = ".frame"
 _MAGIC = b"RIDEFRM1"
+_HEADER = len(_MAGIC) + 12  # the magic, then height, width and channels
 
 
 def encode_frame(image: np.ndarray) -> bytes:
@@ -57,8 +59,8 @@ def encode_frame(image: np.ndarray) -> bytes:
 def decode_frame(data: bytes) -> np.ndarray:
     if data[:8] != _MAGIC:
         raise ValueError("not a ride frame")
-    height, width, channels = struct.unpack("<III", data[8:20])
-    delta = np.frombuffer(zlib.decompress(data[20:]), np.uint8).reshape(height, width, channels)
+    height, width, channels = struct.unpack("<III", data[8:_HEADER])
+    delta = np.frombuffer(zlib.decompress(data[_HEADER:]), np.uint8).reshape(height, width, channels)
     return np.cumsum(delta, axis=0, dtype=np.uint8)
 
 
@@ -73,7 +75,13 @@ class FrameStore:
         return self.folder / self.engine / key[:2] / f"{key}{FRAME_SUFFIX}"
 
     def has(self, key: str) -> bool:
-        return self.path(key).is_file()
+        """Stored, as far as a stat can tell: a file shorter than its header (a power cut can leave
+        one empty) is missing. Damage a stat cannot see, get() finds when the frame is read back,
+        and the render redraws it then (publish.render_job)."""
+        try:
+            return self.path(key).stat().st_size > _HEADER
+        except OSError:
+            return False
 
     def get(self, key: str) -> np.ndarray | None:
         path = self.path(key)
@@ -83,7 +91,7 @@ class FrameStore:
             return frame
         except OSError:  # missing
             return None
-        except (ValueError, zlib.error):  # damaged (a power cut before the disk wrote it): redraw it
+        except (ValueError, struct.error, zlib.error):  # damaged (a power cut): the render redraws it
             path.unlink(missing_ok=True)
             return None
 
@@ -98,7 +106,8 @@ class FrameStore:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
             raise RideRenderError(Problem(f"cannot write to the frame cache {self.folder}: {error.strerror or error}",
-                                          hint="free some disk space, or use --cache DIR or --no-cache")) from None
+                                          hint="free some disk space, or use --cache DIR or --no-cache",
+                                          code="R623")) from None
         except BaseException:
             temporary.unlink(missing_ok=True)  # Ctrl-C leaves no debris
             raise
@@ -113,11 +122,13 @@ class FrameStore:
 
 def is_frame_cache(folder: str | Path) -> bool:
     """A folder a render keeps frames in: nothing in it but engine folders, named by their digest
-    (hidden files such as .DS_Store aside). An empty folder is an empty cache."""
+    (hidden files such as .DS_Store aside, and the PNG frames of an `output ".ride-cache/"`, which
+    the cache shares its folder with). An empty folder is an empty cache."""
     folder = Path(folder)
     if not folder.is_dir():
         return False
-    return all(re.fullmatch(r"[0-9a-f]{16}", entry.name) if entry.is_dir() else entry.name.startswith(".")
+    return all(re.fullmatch(r"[0-9a-f]{16}", entry.name) if entry.is_dir()
+               else entry.name.startswith(".") or FRAME_NAME.fullmatch(entry.name)
                for entry in folder.iterdir())
 
 

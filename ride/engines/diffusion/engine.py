@@ -141,7 +141,8 @@ class DiffusersEngine:
         if not np.isfinite(image).all():
             raise RideRenderError(Problem(f"the model produced NaNs (a black frame) at frame {frame.index}",
                                           hint="float16 overflowed: use dtype float32 or an fp16-safe VAE "
-                                               "(SDXL: madebyollin/sdxl-vae-fp16-fix)"), path=self._script)
+                                               "(SDXL: madebyollin/sdxl-vae-fp16-fix)", code="R612"),
+                                  path=self._script)
         return (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
 
     def close(self) -> None:
@@ -160,14 +161,14 @@ class DiffusersEngine:
         self._script, self._base_dir, self._size = s.script, Path(s.base_dir), (s.width, s.height)
         if s.width % 8 or s.height % 8:
             raise setup_error(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8",
-                              "try 512x512")
+                              "try 512x512", code="R606")
         scheduler = scheduler_name(self.scheduler or s.scheduler)
         sources = {src for cond in set(plan.conditioning) for src in cond.all_sources()}
         images = sorted({src.value for src in sources if src.kind == "image"})
         device = choose_device(self.device)
         dtype = choose_dtype(device, self.dtype)
         if not (self.model or s.model):
-            raise setup_error("the diffusers engine needs a model", f'add `model "..."`; {MODEL_HINT}')
+            raise setup_error("the diffusers engine needs a model", f'add `model "..."`; {MODEL_HINT}', code="R605")
         weights = locate(self.model or s.model, self._base_dir, "model")
         key = (weights, device, dtype, self.single_file_config)
         if key != self._model_key:
@@ -196,12 +197,12 @@ class DiffusersEngine:
             raise setup_error(f"could not load model '{weights.name}': {_first_line(error)}",
                               f"{MODEL_HINT}; a single file also needs its architecture's config files, "
                               "fetched from the hub once "
-                              "(or a matching diffusers folder: single_file_config)",
+                              "(or a matching diffusers folder: single_file_config)", code="R604",
                               ) from error
         if pipe.unet.config.in_channels != 4:
             raise setup_error(f"model '{weights.name}' is an inpainting or instruct model, "
                               "not img2img-capable",
-                              "use a text-to-image checkpoint (SD 1.x/2.x, SDXL, Turbo, LCM)")
+                              "use a text-to-image checkpoint (SD 1.x/2.x, SDXL, Turbo, LCM)", code="R603")
         pipe.set_progress_bar_config(disable=True)
         self._img2img, self._base_scheduler = pipe, pipe.scheduler
         self._place()
@@ -228,7 +229,7 @@ class DiffusersEngine:
                 scheduler = getattr(diffusers, class_name).from_config(scheduler.config, **overrides)
             except ImportError as error:  # LMS needs scipy
                 raise setup_error(f"scheduler '{name}' needs a missing package: {_first_line(error)}",
-                                  "pip install scipy, or choose another scheduler") from None
+                                  "pip install scipy, or choose another scheduler", code="R607") from None
         self._img2img.scheduler = scheduler
         self._txt2img, self._scheduler_name = None, name
 
@@ -236,7 +237,8 @@ class DiffusersEngine:
         if adapter is None and images:
             raise setup_error(f'image keys (image "{images[0]}") need an IP-Adapter, and there is no '
                               f"default one for this model ({self._family})",
-                              f"add an `adapter` line for this model; the SD 1.5 form is `{ADAPTER_FORM}`")
+                              f"add an `adapter` line for this model; the SD 1.5 form is `{ADAPTER_FORM}`",
+                              code="R608")
         if adapter == self._adapter:
             return
         pipe = self._img2img
@@ -258,7 +260,7 @@ class DiffusersEngine:
                               f"{_first_line(error)}",
                               f'the script form is `{ADAPTER_FORM}` ["subfolder", default "models"]; '
                               'SDXL needs an SDXL adapter ("ip-adapter_sdxl.safetensors" "sdxl_models")',
-                              ) from error
+                              code="R609") from error
         self._adapter = adapter
         self._place()
         _, self._no_image = self._image_embedding(_blank_image())  # the pipeline's own "no image" embedding
@@ -300,7 +302,7 @@ class DiffusersEngine:
                 with Image.open(path) as opened:
                     self._images[key] = self._image_embedding(opened.convert("RGB"))[0]
             except (OSError, UnidentifiedImageError) as error:
-                raise setup_error(f"image key '{value}': cannot read {path}: {error}") from None
+                raise setup_error(f"image key '{value}': cannot read {path}: {error}", code="R610") from None
         self._image_keys[value] = key
 
     def _image_embedding(self, picture) -> tuple[np.ndarray, np.ndarray]:
@@ -368,7 +370,7 @@ class DiffusersEngine:
         return RideRenderError(Problem(
             f"out of GPU memory: {doing} ({self._size[0]}x{self._size[1]}, {dtype_name(self._dtype)})",
             hint="render smaller (size 512x512), turn on attention slicing and VAE tiling or CPU offload "
-                 "(docs/engines.md, 'Memory'), or close other programs using the GPU"), path=self._script)
+                 "(docs/engines.md, 'Memory'), or close other programs using the GPU", code="R611"), path=self._script)
 
 
 def _mixes(cond: Conditioning) -> list[Mix]:

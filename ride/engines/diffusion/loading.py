@@ -59,22 +59,22 @@ def choose_device(requested: str | None) -> torch.device:
     try:
         device = torch.device(requested)
     except RuntimeError:
-        raise setup_error(f"unknown device '{requested}'", "use cuda, cuda:1, mps or cpu") from None
+        raise setup_error(f"unknown device '{requested}'", "use cuda, cuda:1, mps or cpu", code="R613") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise setup_error(f"device '{requested}' asked for, but torch {torch.__version__} sees no CUDA GPU",
                           "install the CUDA build of torch for your GPU (docs/engines.md, 'Install'), check "
-                          "nvidia-smi, or render on the cpu (slow)")
+                          "nvidia-smi, or render on the cpu (slow)", code="R613")
     if device.type == "mps" and not mps:
         raise setup_error("device 'mps' asked for, but Apple's Metal backend is not available",
-                          "use Apple silicon with macOS 12.3+ and a recent torch, or render on the cpu")
+                          "use Apple silicon with macOS 12.3+ and a recent torch, or render on the cpu", code="R613")
     if device.type not in ("cuda", "mps", "cpu"):
-        raise setup_error(f"unsupported device '{requested}'", "use cuda, mps or cpu")
+        raise setup_error(f"unsupported device '{requested}'", "use cuda, mps or cpu", code="R613")
     return device
 
 
 def choose_dtype(device: torch.device, requested: str | None) -> torch.dtype:
     if requested and requested not in ("float16", "bfloat16", "float32"):
-        raise setup_error(f"unknown dtype '{requested}'", "use float16, bfloat16 or float32")
+        raise setup_error(f"unknown dtype '{requested}'", "use float16, bfloat16 or float32", code="R614")
     if requested:
         return getattr(torch, requested)
     return torch.float16 if device.type in ("cuda", "mps") else torch.float32
