@@ -85,6 +85,23 @@ async def test_diagnostics_appear_with_range_code_and_hint_then_clear(client: La
         [types.TextDocumentContentChangeWholeDocument(text=SCENE)]))
     assert list(await _diagnostics_for(client, uri)) == []  # cleared when fixed
 
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    assert list(await _diagnostics_for(client, uri)) == []
+
+
+async def test_quick_edits_are_checked_once_the_typing_stops(client: LanguageClient, tmp_path):
+    uri = await open_document(client, SCENE, tmp_path)
+    for version, typed in enumerate(["z", "zo", "zom"], start=2):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            [types.TextDocumentContentChangeWholeDocument(text=SCENE + typed + " 2\n")]))
+    while True:  # a slow machine may publish between edits; the last edit's check comes in the end
+        params = await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 20)
+        if params.uri == uri and params.version == 4:
+            break
+    (problem,) = params.diagnostics
+    assert "unknown setting 'zom'" in problem.message and problem.range.start == _at(14, 0)
+
 
 async def test_every_error_of_the_file_at_once(client: LanguageClient, tmp_path):
     broken = SCENE.replace("zoom 1 +", "zoom 1 + }").replace("0   0.02", "0   0.02 )") + "steps 0\n"

@@ -8,6 +8,7 @@ on a broken file too (the parser recovers past each bad statement). Positions he
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ class Analysis:
     script: n.Script | None  # None when nothing could be recovered (a flood of errors)
     problems: tuple[Problem, ...]
 
-    @property
+    @functools.cached_property  # (it writes the instance's __dict__ directly: fine on a frozen dataclass)
     def lines(self) -> list[str]:
         return self.text.split("\n")  # as Lark counts lines
 

@@ -12,7 +12,7 @@ def formatted(text: str) -> str | None:
     diagnostics already say where) or `ride fmt` is not in this installation."""
     try:
         from ..language.format import format_text
-    except ImportError:  # pragma: no cover - `ride fmt` lands with the formatter's branch
+    except ImportError:  # `ride fmt` lands with the formatter's branch
         return None
     try:
         return format_text(text)
