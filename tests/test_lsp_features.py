@@ -98,6 +98,8 @@ def test_hover_says_what_each_word_means_and_where_a_key_falls():
     assert "12 frames = 1.00 s" in hover(SCENE, 14, 26)
     assert "the scene's end: 100 frames" in hover(SCENE, 15, 3)
     assert "24 frames" in hover(SCENE, 17, 12)
+    assert hover('timeline {\n  0 "a slow ease, t"  # ease\n  10 end\n}', 1, 13) == ""  # words of a prompt
+    assert hover('timeline {\n  0 "a slow ease, t"  # ease\n  10 end\n}', 1, 26) == ""  # and of a comment
     assert "DPMSolverMultistepScheduler" in hover("scheduler dpm++_karras", 0, 12)
 
 

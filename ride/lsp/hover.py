@@ -15,6 +15,7 @@ from ..language import nodes as n
 from ..settings import BY_NAME, TRACK, Setting
 from . import words
 from .analysis import Analysis, name_values, path_to, scene_clock, value_range, word_at
+from .context import cursor_context
 from .positions import client_range, server_position
 
 
@@ -30,8 +31,8 @@ def hover_text(analysis: Analysis, line: int, char: int) -> tuple[str, Span] | N
     scheduler = re.match(r"\s*scheduler\s+([^\s#;]+)", text)  # names like dpm++_karras are no words
     if scheduler and scheduler.start(1) <= char <= scheduler.end(1):
         return _scheduler(scheduler.group(1)), Span(line + 1, scheduler.start(1) + 1, line + 1, scheduler.end(1) + 1)
-    if not word:
-        return None
+    if not word or cursor_context(analysis.text, line, start).partial in ("#", '"'):
+        return None  # nothing, or a word of a comment or a prompt
     before = text[:start].strip()
     after = text[end:].lstrip()
     if (not before or before.endswith(("{", ";")) or re.fullmatch(r"track", before)) and word in BY_NAME:
