@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--max-size", metavar="SIZE", help="prune: trim least recently used frames to e.g. 2GB")
     cache.add_argument("--older-than", metavar="DAYS", type=float, help="prune: remove frames unused for DAYS")
     cache.set_defaults(run=_cache)
+
+    lsp = commands.add_parser("lsp", help="the language server for editors, on stdin/stdout (needs ride[lsp])")
+    lsp.set_defaults(run=_lsp)
     return parser
 
 
@@ -260,6 +263,12 @@ def _cache(args, out: Console, err: Console) -> int:
     info = store_info(args.folder)
     out.print(f"removed {removed} frames; {info.frames} frames, {info.bytes / 1e6:.1f} MB left", markup=False)
     return 0
+
+
+def _lsp(args, out: Console, err: Console) -> int:
+    from ..lsp import serve
+
+    return serve()
 
 
 def parse_bytes(text: str | None) -> int | None:

@@ -91,7 +91,7 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
     length = _length(g, diagnostics, Clock(fps, bpm, None))
     # Without a usable length the rest is still checked (over two frames), so every error shows.
     clock = Clock(fps, bpm, length or 2)
-    values = _Values(diagnostics, _time_env(g, diagnostics, clock.length, fps, bpm), clock)
+    values = _Values(diagnostics, time_env(g, diagnostics, clock.length, fps, bpm), clock)
     keys = resolve_keys(g.timeline, Clock(fps, bpm, length), diagnostics) if g.timeline else []
     columns = {name: values.numeric(spec, g) for name, spec in NUMERIC.items()}
     loop_blend, loop_frames = _loop_blend(g, diagnostics, clock)
@@ -160,7 +160,9 @@ def _size(g: Statements, diagnostics: Diagnostics, overrides: Overrides) -> tupl
     return w, h
 
 
-def _time_env(g: Statements, diagnostics: Diagnostics, length: int, fps: float, bpm: float) -> dict:
+def time_env(g: Statements, diagnostics: Diagnostics, length: int, fps: float, bpm: float) -> dict:
+    """Every name an expression may read (the time variables, then each `let`), over all frames.
+    Public: the language server shows a name's range over the scene from it."""
     t = np.arange(length, dtype=np.float64)
     sec = t / fps
     env: dict = {"t": t, "sec": sec, "n": float(length), "fps": fps,
