@@ -21,6 +21,7 @@ from ..errors import RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
+from . import fmt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--max-size", metavar="SIZE", help="prune: trim least recently used frames to e.g. 2GB")
     cache.add_argument("--older-than", metavar="DAYS", type=float, help="prune: remove frames unused for DAYS")
     cache.set_defaults(run=_cache)
+
+    fmt.add_command(commands)
     return parser
 
 

@@ -37,12 +37,14 @@ SEPARATORS = frozenset({"_NL", "SEMICOLON"})
 COMMENT = re.compile(r"#[^\n]*")
 
 
-def format_text(text: str) -> str:
-    """`text` in the canonical layout. Raises RideSyntaxError (with every problem) if it does not parse."""
+def format_text(text: str, path: str = "<script>") -> str:
+    """`text` in the canonical layout. Raises RideSyntaxError (every problem, in `path`) if it does not parse.
+
+    Line endings (CRLF or LF) and a byte-order mark are kept as they were."""
     newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     source = text[len(bom):].replace("\r\n", "\n")
-    parse(source)  # every syntax problem, raised: a broken file is not touched
+    parse(source, path)  # every syntax problem, raised: a broken file is not touched
     tree = _layout_parser().parse(source)
     lines = _Formatter(source, tree).lines()
     out = render(lines)

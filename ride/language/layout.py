@@ -91,8 +91,9 @@ def _column_widths(lines: list[Line]) -> list[tuple[int, ...]]:
         run_widths = []
         for j in range(columns - 1):
             # a line's last cell is not part of a column: a long prompt with nothing after it
-            # does not push the morphs of the other lines to the right
-            cells = [lines[i].cells[j] for i in run if len(lines[i].cells) > j + 1]
+            # does not push the morphs of the other lines to the right; an empty cell (a negative
+            # without a morph before it) takes no room
+            cells = [lines[i].cells[j] for i in run if len(lines[i].cells) > j + 1 and lines[i].cells[j]]
             width = max((len(c) + GAP[kind] for c in cells), default=0)
             run_widths.append(max(width, least[j] if j < len(least) else 0))
         for i in run:
