@@ -3,6 +3,7 @@ idempotent, the plan unchanged, every comment kept."""
 
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 
@@ -83,6 +84,11 @@ def test_every_doc_block(block):
         assert "error" in block.kinds, f"{block.name} does not parse"
         return  # a script that does not parse is not formatted (test_fmt_refuses_a_broken_file)
     assert_promises(text)
+
+
+def test_the_layout_shown_in_the_docs_is_the_layout():
+    (shown,) = [b for b in BLOCKS if b.doc.name == "editors.md"]
+    assert format_text(shown.text) == shown.text
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -227,3 +233,21 @@ def test_ride_fmt_writes_through_a_symlink(tmp_path):
     link.symlink_to(real)
     assert main(["fmt", str(link)]) == 0
     assert link.is_symlink() and real.read_text() == "fps 12\n"
+
+
+def test_ride_fmt_reads_standard_input_for_editors(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("fps 12\nguidance  7\n"))
+    assert main(["fmt", "-"]) == 0
+    assert capsys.readouterr().out == "fps      12\nguidance 7\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO("fps 12 13\n"))
+    assert main(["fmt", "-"]) == 1
+    assert "<stdin>:1:8: error" in capsys.readouterr().err
+
+
+def test_deep_nesting_is_a_positioned_error_and_long_chains_are_linear():
+    with pytest.raises(RideSyntaxError) as raised:
+        format_text("let a = " + "(" * 3000 + "1" + ")" * 3000 + "\n")
+    assert raised.value.problems[0].code == "R109"
+    assert format_text("let a = " + "(" * 300 + "1" + ")" * 300 + "\n").count("(") == 300
+    chain = "let a =  1" + " + 1" * 250 + "\n"
+    assert format_text(chain) == chain.replace("=  ", "= ")

@@ -38,3 +38,11 @@ def test_every_setting_is_a_keyword():
 
 def test_the_alias_is_not_pygments_own_ride():
     assert "ride" not in RideSceneLexer.aliases and RideSceneLexer.aliases == ["ride-scene"]
+
+
+def test_the_mkdocs_fence_highlights_without_errors():
+    from ride.language.pygments_lexer import superfences_format
+
+    html = superfences_format('zoom 1.01  # in\ntitle "A"\n', "ride", "highlight", {}, None)
+    assert html.startswith('<div class="highlight">') and 'class="err"' not in html
+    assert '<span class="k">zoom</span>' in html and '<span class="c1"># in</span>' in html

@@ -17,7 +17,8 @@ from ..language.format import format_text
 
 def add_command(commands) -> None:
     fmt = commands.add_parser("fmt", help="rewrite scripts in the canonical layout (comments kept, plan unchanged)")
-    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("files", nargs="+", metavar="FILE", help="scripts; `-` reads standard input and writes the "
+                     "formatted script to standard output (for editors)")
     fmt.add_argument("--check", action="store_true",
                      help="change nothing: print a diff and exit 1 if a file is not in the layout")
     fmt.set_defaults(run=run_fmt)
@@ -29,11 +30,14 @@ def run_fmt(args, out: Console, err: Console) -> int:
     status = 0
     for name in args.files:
         try:
-            text = _read(name)
-            formatted = format_text(text, name)
+            text = sys.stdin.read() if name == "-" else _read(name)
+            formatted = format_text(text, "<stdin>" if name == "-" else name)
         except RideError as error:
             _print_error(err, error)
             status = 1
+            continue
+        if name == "-" and not args.check:
+            sys.stdout.write(formatted)
             continue
         if formatted == text:
             continue

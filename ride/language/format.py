@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from lark import Lark, Token, Tree
 
+from ..errors import Problem, RideSyntaxError, Span
 from ..settings import grammar_text
 from .layout import Line, render
 from .syntax import grammar_path, parse
@@ -46,7 +47,11 @@ def format_text(text: str, path: str = "<script>") -> str:
     source = text[len(bom):].replace("\r\n", "\n")
     parse(source, path)  # every syntax problem, raised: a broken file is not touched
     tree = _layout_parser().parse(source)
-    lines = _Formatter(source, tree).lines()
+    try:
+        lines = _Formatter(source, tree).lines()
+    except RecursionError:  # parentheses nested deeper than fmt walks (the compiler's own limit is 64)
+        raise RideSyntaxError(Problem("the script is nested too deeply to format", Span.point(1, 1),
+                                      "split deep expressions with `let`", path, "R109"), source, path) from None
     out = render(lines)
     return bom + out.replace("\n", newline)
 
@@ -190,12 +195,7 @@ def _text(node) -> str:
     if rule in UNARY:
         return "".join(_text(c) for c in children)
     if rule in ("call", "bezier", "atom"):  # name(a, b), (expr)
-        head = "".join(_text(c) for c in children[:2])  # `name(` or `(`
-        if rule == "atom":
-            head = "("
-            inner = children[1:-1]
-        else:
-            inner = children[2:-1]
+        head, inner = ("(", children[1:-1]) if rule == "atom" else (f"{children[0]}(", children[2:-1])
         args = [_text(c) for c in inner if not _is_token(c, ",")]
         return head + ", ".join(args) + ")"
     if rule == "values":
@@ -214,12 +214,15 @@ def _space_around(op: Token, left, right) -> bool:
 
 
 def _first_token(node) -> Token:
-    return node if isinstance(node, Token) else next(node.scan_values(lambda v: isinstance(v, Token)))
+    while isinstance(node, Tree):  # down the first children: a long `a + b + ...` is walked once
+        node = next(c for c in node.children if c is not None)
+    return node
 
 
 def _last_token(node) -> Token:
-    tokens = [node] if isinstance(node, Token) else list(node.scan_values(lambda v: isinstance(v, Token)))
-    return tokens[-1]
+    while isinstance(node, Tree):
+        node = [c for c in node.children if c is not None][-1]
+    return node
 
 
 def _is_token(node, value: str) -> bool:
@@ -266,13 +269,16 @@ def _comments(source: str, tree: Tree) -> list[_Comment]:
     """Every comment: the gaps between tokens hold only spaces, line continuations and comments."""
     tokens = sorted(tree.scan_values(lambda v: isinstance(v, Token)), key=lambda t: t.start_pos)
     found, depth, pos = [], 0, 0
+    counted, line = 0, 1  # newlines counted up to `counted`: each stretch of the text is counted once
     for token in [*tokens, None]:
         end = token.start_pos if token is not None else len(source)
         for match in COMMENT.finditer(source, pos, end):
             start = match.start()
+            line += source.count("\n", counted, start)
+            counted = start
             line_start = source.rfind("\n", 0, start) + 1
             own_line = not source[line_start:start].strip()
-            found.append(_Comment(source.count("\n", 0, start) + 1, match.group().rstrip(), own_line, depth))
+            found.append(_Comment(line, match.group().rstrip(), own_line, depth))
         if token is None:
             break
         depth += {"{": 1, "}": -1}.get(str(token), 0) if token.type not in ("STRING", "REST") else 0
@@ -284,8 +290,11 @@ def _with_comments(lines: list[Line], source: str, tree: Tree) -> list[Line]:
     """The lines with the comments put back and the blank lines that separated them kept (one at most)."""
     comments = _comments(source, tree)
     result = list(lines)
+    ending: dict[int, list[int]] = {}  # source line -> the lines whose last token is on it
+    for i, line in enumerate(result):
+        ending.setdefault(line.last, []).append(i)
     for comment in (c for c in comments if not c.own_line):
-        at = _owner(result, comment.line)
+        at = _owner(result, ending.get(comment.line, []), comment.line)
         result[at] = result[at].with_comment(comment.text)
     own = [c for c in comments if c.own_line]
     merged: list[Line] = []
@@ -305,10 +314,9 @@ def _with_comments(lines: list[Line], source: str, tree: Tree) -> list[Line]:
     return spaced
 
 
-def _owner(lines: list[Line], number: int) -> int:
+def _owner(lines: list[Line], ending: list[int], number: int) -> int:
     """The line a trailing comment on source line `number` stays with: the last one ending there
     (`fps 12; steps 30  # c` keeps it on `steps`), a key rather than the `}` after it."""
-    ending = [i for i, line in enumerate(lines) if line.last == number]
     keys = [i for i in ending if not lines[i].closes]
     if keys or ending:
         return (keys or ending)[-1]

@@ -54,3 +54,11 @@ class RideSceneLexer(RegexLexer):
             (r"[{}(),;]", Punctuation),
         ],
     }
+
+
+def superfences_format(source: str, language: str, class_name: str, options: dict, md, **kwargs) -> str:
+    """A custom fence for pymdownx.superfences (MkDocs): ```ride blocks highlighted as ride scenes."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+
+    return highlight(source, RideSceneLexer(), HtmlFormatter(cssclass=class_name or "highlight"))
