@@ -1,7 +1,8 @@
 """editors/vscode: the TextMate grammar names what the compiler accepts, its snapshot tests pass
 (vscode-tmgrammar-test) and the extension packages into a .vsix (@vscode/vsce).
 
-The node tests need `(cd editors/vscode && npm ci)` first (CI runs it); without node they are skipped.
+The node tests need `(cd editors/vscode && npm ci --no-audit --no-fund --ignore-scripts)` first (CI runs it);
+without node, or before that, they are skipped.
 """
 
 import importlib.util
@@ -61,7 +62,7 @@ def _npx(*args: str, cwd=VSCODE, timeout: int = 300) -> subprocess.CompletedProc
     if shutil.which("node") is None or shutil.which("npx") is None:
         pytest.skip("node is not installed")
     if not (VSCODE / "node_modules" / ".bin").is_dir():
-        pytest.skip("run `(cd editors/vscode && npm ci)` first")
+        pytest.skip("run `(cd editors/vscode && npm ci --ignore-scripts)` first")
     return subprocess.run(["npx", "--no-install", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
