@@ -125,12 +125,9 @@ class _Formatter:
             self._pieces(st, depth, [name, *_merge(pieces)], "setting")
 
     def _value(self, node) -> str | _Block:
-        if isinstance(node, Tree) and node.data == "keyblock":
-            if node.meta.line != node.meta.end_line:
-                return _Block(node)
-            keys = ["; ".join(" ".join(_key_cells(k)) for k in _statements(node))]
-            return "{ " + keys[0] + " }" if keys[0] else "{}"
-        return _text(node)
+        if isinstance(node, Tree) and node.data == "keyblock" and node.meta.line != node.meta.end_line:
+            return _Block(node)
+        return _text(node)  # an expression, or a key block written on one line
 
     def _pieces(self, st: Tree, depth: int, pieces: list, group: str) -> None:
         """A statement's line(s): `pieces` are its columns, or text and key blocks printed one key a line."""
@@ -153,10 +150,8 @@ class _Formatter:
 
     def _key(self, key: Tree, depth: int, group: str) -> None:
         cells = _key_cells(key)
-        if group == "timeline" and key.data == "tl_key":
-            cells = (cells + ["", ""])[:4]
-            while cells and not cells[-1]:
-                cells.pop()
+        while cells and not cells[-1]:  # a timeline key without a negative, or a morph
+            cells.pop()
         self._add(depth, cells, group, key.meta.line, key.meta.end_line)
 
     def _add(self, depth: int, cells: list[str], group: str, first: int, last: int) -> None:
@@ -200,7 +195,7 @@ def _text(node) -> str:
         return head + ", ".join(args) + ")"
     if rule == "values":
         return ", ".join(_text(c) for c in children if not _is_token(c, ","))
-    if rule == "keyblock":  # only inside inline statements' text (a value of a key block is an expression)
+    if rule == "keyblock":  # written on one line: stays on one line
         keys = "; ".join(" ".join(_key_cells(k)) for k in _statements(node))
         return "{ " + keys + " }" if keys else "{}"
     return " ".join(_text(c) for c in children)
