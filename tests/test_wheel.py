@@ -22,6 +22,8 @@ def test_installed_wheel_parses_the_scenes(tmp_path):
         f"assert str(ride.language.syntax.grammar_path()).startswith({str(target)!r})\n"
         f"for scene in sorted(pathlib.Path({str(SCENES)!r}).glob('*.ride')):\n"
         "    ride.load(scene)\n"
+        "from pygments.lexers import get_lexer_by_name\n"  # the Pygments plugin is registered
+        "assert type(get_lexer_by_name('ride-scene')).__name__ == 'RideSceneLexer'\n"
         "print('parsed')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
