@@ -68,6 +68,23 @@ def test_motions(size: int, frames: int, seed: str = "1234") -> dict[str, float]
     return figures
 
 
+def calibration(size: int) -> None:
+    """What the measure reads for exact warps of one frame: the ceiling of what an engine can score."""
+    from ride.camera import warp
+    from ride.engines.preview.follow import fit_motion
+    from ride.plan import Camera
+
+    with tempfile.TemporaryDirectory() as folder:
+        scene = Path(folder) / "still.ride"
+        scene.write_text(TEST_SCENE.format(size=size, seed="1234", camera="zoom 1", frames=2))
+        image = render_frames(scene, 1)[0][0]
+    cameras = {"pan": Camera(pan_x=6, focus_y=0.62), "rotate": Camera(rotate=1, focus_y=0.62),
+               "zoom": Camera(zoom=1.01, focus_y=0.62)}
+    found = {name: fit_motion(image, warp(image, camera), (0.5, 0.62)) for name, camera in cameras.items()}
+    print(f"  calibration, exact warps of one frame read: pan {found['pan'].pan_x / 6:.2f}, "
+          f"rotate {found['rotate'].rotate:.2f}, zoom {np.log(found['zoom'].zoom) / np.log(1.01):.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=48)
@@ -76,6 +93,7 @@ def main() -> None:
     parser.add_argument("--engine", default="preview")
     args = parser.parse_args()
     began = time.perf_counter()
+    calibration(args.size)
     for seed in ("1234", "1234 iter"):
         print(f"test motions, {args.size}x{args.size}, {args.frames} frames, strength 0.35, noise 0.02, seed {seed}:")
         test_motions(args.size, args.frames, seed)

@@ -1,7 +1,7 @@
 """Engines turn (init image, frame parameters, conditioning) into an image.
 
 Everything else (warping, colour matching, noise, loop blending, cadence) lives in
-ride/loop.py, once, for every engine. An engine implements this small protocol:
+ride/renderer/, once, for every engine. An engine implements this small protocol:
 
     name: str
     identity() -> dict[str, str]      what the frame cache keys on (model, revision, dtype...)
@@ -10,6 +10,14 @@ ride/loop.py, once, for every engine. An engine implements this small protocol:
     generate(frame, init) -> image    init is None for a frame made from nothing (txt2img),
                                       else the uint8 HxWx3 image to re-diffuse (img2img);
                                       returns uint8 HxWx3 of the plan's size
+
+Optional: an engine that knows how far away what it painted is may also provide
+
+    depth(frame) -> float32 HxW       for the frame it made (after generate), larger is farther, in
+                                      the engine's own units (preview: camera heights, the sky 1e4);
+                                      a consumer (the 3D camera) rescales it, e.g. to a median of 100
+
+and callers test for it with `getattr(engine, "depth", None)`. The preview engine has it.
 
 Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/.
 """

@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from ...camera import camera_matrix
 from ...plan import Camera
 
-_WORK = 64  # the fit runs on frames reduced to about this many pixels across (and half that, first)
+_WORK = 256  # the fit runs on frames reduced to about this many pixels across (and half that, first),
+_BLUR = 2.5  # ... blurred by this many of those pixels
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,11 @@ class Follow:
     motions: list[Motion]
 
 
-def _grey(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    grey = Image.fromarray(np.ascontiguousarray(image)).convert("L")
-    return np.asarray(grey.resize(size, Image.Resampling.BOX), dtype=np.float32)
+def _grey(image: np.ndarray, size: tuple[int, int], blur: float = 0.0) -> np.ndarray:
+    grey = Image.fromarray(np.ascontiguousarray(image)).convert("L").resize(size, Image.Resampling.BOX)
+    if blur:  # pixel noise (the renderer's, a brush's) is not the picture: the measure looks past it
+        grey = grey.filter(ImageFilter.GaussianBlur(blur))
+    return np.asarray(grey, dtype=np.float32)
 
 
 def fit_motion(before: np.ndarray, after: np.ndarray, focus: tuple[float, float], steps: int = 12) -> Motion:
@@ -61,7 +64,8 @@ def fit_motion(before: np.ndarray, after: np.ndarray, focus: tuple[float, float]
     for work in (_WORK // 2, _WORK):
         k = max(width, height) / work  # full pixels per working pixel
         size = (max(8, round(width / k)), max(8, round(height / k)))
-        a, b = _grey(before, size), _grey(after, size)
+        blur = _BLUR * work / _WORK
+        a, b = _grey(before, size, blur), _grey(after, size, blur)
         ys, xs = np.mgrid[0:size[1], 0:size[0]].astype(np.float32) + 0.5
         fx, fy = focus[0] * size[0], focus[1] * size[1]
         x, y = xs - fx, ys - fy

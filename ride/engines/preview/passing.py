@@ -46,13 +46,14 @@ def tree_items(canvas: np.ndarray, f: dict[str, float], c: Canvas, tinted, opaci
         for lateral, strength, shift in rows:
             if strength <= 0:
                 continue
-            first = math.ceil((math.log(0.02) - travel) / _TREE_STEP - shift)
+            first = math.ceil((math.log(0.03) - travel) / _TREE_STEP - shift)
             last = math.floor((math.log(2.0) - travel) / _TREE_STEP - shift)
             for j in range(first, last + 1):
                 rho = math.exp(travel + (j + shift) * _TREE_STEP)
-                size = 0.55 * (0.85 + 0.3 * _hash(j + 7 * side * lateral))
+                # a morph grows trees (and fades only the first of it): no see-through ghosts
+                size = 0.55 * (0.85 + 0.3 * _hash(j + 7 * side * lateral)) * (0.25 + 0.75 * strength)
                 items.append((rho, _tree(canvas, c, rho, side * lateral, shape, size, leaves, bark,
-                                         strength * opacity)))
+                                         min(1.0, 3 * strength) * opacity)))
     return items
 
 

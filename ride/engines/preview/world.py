@@ -78,10 +78,11 @@ def paint_sky(image: np.ndarray, f: dict[str, float], c: Canvas, p: Palette) -> 
     if lit > 0:
         distance = np.hypot(x - sun_x, y - sun_y) / span
         sun = (1.0, 0.95 - 0.3 * low, 0.85 - 0.5 * low)
-        over(region, sun, lit * (0.3 * np.exp(-(distance / 0.2) ** 2) + 0.45 * np.exp(-(distance / 0.07) ** 2)))
+        over(region, sun, lit * (0.3 * np.exp(-(distance / 0.2) ** 2) + 0.35 * np.exp(-(distance / 0.09) ** 2)))
     up = np.maximum(np.float32(c.vy) - y, np.float32(0.5))
     across, depth = c.dx[sky] / up, np.log(up) - np.float32(c.travel)  # on a ceiling of clouds, in log depth
-    puffs = 0.65 * value_noise(across * 1.2, depth * 2.2, 3) + 0.35 * value_noise(across * 3.1, depth * 5.3, 4)
+    puffs = value_noise(across * 1.2, depth * 2.2, 3)
+    puffs += 0.25 * np.sin(across * 3.1 + depth * 5.3 + 6 * puffs) - 0.1  # wisps
     cover = np.clip(puffs * 2.4 - 1.05 + 0.9 * share[4], 0, 1) * np.clip(c.elevation[sky] * 5, 0, 1) * (y < c.vy)
     over(region, 0.92 - 0.25 * share[4] + 0.1 * low * np.array([0.1, -0.15, -0.3]), cover * (0.4 + 0.5 * share[4]))
 
@@ -95,8 +96,8 @@ def paint_ground(image: np.ndarray, f: dict[str, float], c: Canvas, p: Palette) 
     lateral, along, near, ground = c.lateral[rows], c.along[rows], c.near[rows], c.ground[rows]
     patches = value_noise(lateral * 0.55, along * 2.2, 11)
     furrows = np.sin(lateral * 23) * (0.025 * f["fields"])
-    shade = (0.84 + 0.32 * patches + furrows)[..., None]
-    crops = value_noise(lateral * 0.55 + 17.3, along * 2.2, 12)[..., None] - 0.5  # a neighbour's crop
+    shade = (0.78 + 0.44 * patches + furrows)[..., None]
+    crops = np.sin(patches * 11.0)[..., None] * np.float32(0.5)  # a neighbour's crop
     tone = (p.ground * shade + np.float32((0.16, 0.08, -0.06)) * crops).astype(np.float32)
     region = image[rows]
     over(region, haze + (tone - haze) * near, ground)
@@ -105,14 +106,15 @@ def paint_ground(image: np.ndarray, f: dict[str, float], c: Canvas, p: Palette) 
     sun_x, lit = c.sun
     x, rho = c.x[rows], c.rho[rows]
     for side, sea, walls in ((-1, f["sea_left"], f["town_left"]), (1, f["sea_right"], f["town_right"])):
-        if sea > 0:
+        if sea > 0:  # a morph brings the shore in from the side rather than fading the water in
+            shore, cover = width + 6 * (1 - sea), min(1.0, 3 * sea)
             sand = np.float32((0.86, 0.79, 0.6))
-            over(region, haze + (sand - haze) * near, _beyond(c, rows, width + 0.1, side) * sea)
+            over(region, haze + (sand - haze) * near, _beyond(c, rows, shore + 0.1, side) * cover)
             waves = np.sin(along * 14 + 3 * value_noise(lateral * 0.3, along * 3, 5))[..., None] * near
             glitter = np.exp(-(((x - sun_x) / (1.5 + 10 * rho)) ** 2)) * (lit * (0.5 + 0.5 * np.sin(along * 31)))
             water = np.float32((0.07, 0.3, 0.52)) + 0.06 * waves
             water += (haze - water) * (1 - near) * 0.8 + 0.3 * glitter[..., None] * (0.6 + 0.4 * waves)
-            over(region, water, _beyond(c, rows, width + 0.5 + 1.2 * f["beach"], side) * sea)
+            over(region, water, _beyond(c, rows, shore + 0.5 + 1.2 * f["beach"], side) * cover)
         if walls > 0:  # pavement before the house fronts
             strip = _beyond(c, rows, width, side) * (1 - _beyond(c, rows, width + 0.5, side)) * walls
             over(region, (0.62, 0.58, 0.52), strip)
@@ -134,7 +136,7 @@ def range_items(image: np.ndarray, f: dict[str, float], c: Canvas, p: Palette) -
     tallest = max(13 * f["mountains"], 3.5 * f["hills"], 0.9 * f["forest"])
     if tallest <= 0:
         return []
-    smallest = 1.0 / (tallest * 1.3 * c.height)  # a range under a pixel tall is not painted
+    smallest = 1.5 / (tallest * 1.3 * c.height)  # a range under a pixel and a half tall is not painted
     first = math.ceil((c.travel - math.log(_NEAREST)) / RANGE_STEP)
     last = math.floor((c.travel - math.log(smallest)) / RANGE_STEP)
     return [(math.exp(c.travel - k * RANGE_STEP), _painter(image, f, c, p, k)) for k in range(first, last + 1)]
@@ -223,8 +225,8 @@ def paint_lights(image: np.ndarray, c: Canvas, p: Palette) -> None:
         return
     span = c.frame.screen[0]
     distance = np.hypot(c.x - (c.vx - 0.28 * span), c.y - (c.vy - 0.7 * c.horizon)) / span
-    over(image, (0.95, 0.95, 0.85), night * (np.clip((0.035 - distance) * span, 0, 1)
-                                              + 0.25 * np.exp(-(distance / 0.1) ** 2)))
+    moon = 0.7 * np.exp(-(distance / 0.03) ** 2) + 0.2 * np.exp(-(distance / 0.1) ** 2)  # soft: it stays put
+    over(image, (0.95, 0.95, 0.85), night * (1 - 0.6 * p.sky_share[4]) * moon)
     luck = value_noise(np.floor(c.dx) + 0.5, np.floor(c.y - c.vy) + 0.5, 9)  # one value per sky pixel
     stars = np.clip((luck - 0.985) * 60, 0, 1) * (c.y < c.vy - 2)
     image += (night * 0.9 * stars)[..., None].astype(np.float32)
