@@ -5,6 +5,7 @@ frames alone; bench/preview_follow.py prints it for the gallery."""
 import numpy as np
 import pytest
 from conftest import write_scene
+from PIL import Image
 
 import ride
 from ride.camera import warp
@@ -83,3 +84,33 @@ def test_depth_is_near_at_the_bottom_and_far_in_the_sky():
     assert depth[-1].mean() < depth[250].mean() < depth[10].mean()  # ground near, horizon far, sky farthest
     engine.close()
     engine.close()  # idempotent
+
+
+def test_a_morph_changes_the_world_rather_than_cross_fading_two_pictures():
+    # halfway from a bare road to a tree-lined one the trees have grown half way: a cross-fade of the
+    # two pictures would show full-size trees at half opacity
+    text = SCENE.format(camera="zoom 1", frames=9).replace(
+        '0 "a road in the countryside, trees, hills, sunny day"',
+        '0 "a road, fields"\n  8 "a road, fields, trees" morph 8')
+    plan = ride.compile_text(text)
+    engine = PreviewEngine()
+    engine.prepare(plan)
+    bare, middle, trees = (engine.target(plan.frame(i)).astype(float) for i in (0, 4, 8))
+    fade = (bare + trees) / 2
+    assert np.abs(middle - fade).mean() > 8  # measured: 18 levels (a cross-fade would be 0)
+    assert np.abs(middle - bare).mean() > 3 and np.abs(middle - trees).mean() > 3  # measured: 11 and 29
+
+
+def test_an_image_key_colours_the_world_from_the_image(tmp_path):
+    # a picture with a red top and a blue bottom: the sky turns red, the ground blue
+    picture = np.zeros((32, 32, 3), dtype=np.uint8)
+    picture[:16], picture[16:] = (220, 40, 30), (30, 60, 220)
+    Image.fromarray(picture).save(tmp_path / "key.png")
+    text = SCENE.format(camera="pan 4, 0", frames=2).replace(
+        '"a road in the countryside, trees, hills, sunny day"', 'image "key.png"')
+    plan = ride.load(write_scene(tmp_path, text))
+    engine = PreviewEngine()
+    engine.prepare(plan)
+    image = engine.target(plan.frame(1)).astype(int)
+    sky, ground = image[:60].reshape(-1, 3).mean(axis=0), image[-60:].reshape(-1, 3).mean(axis=0)
+    assert sky[0] > sky[2] + 40 and ground[2] > ground[0] + 40
