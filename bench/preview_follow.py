@@ -1,6 +1,6 @@
 """How much of the camera's motion the preview engine's videos show (issue 11's *follow*).
 
-    .venv/bin/python bench/preview_follow.py [--frames 48] [--size 512] [--scenes] [--engine preview]
+    .venv/bin/python bench/preview_follow.py [--frames 48] [--size 512] [--scenes [--scene-frames 0]]
 
 Renders through the real renderer (warp, colour match, noise, engine) and measures each pair of
 consecutive frames against the plan's camera (ride/engines/preview/follow.py): 1 means the picture moves
@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--scenes", action="store_true", help="also every scene in scenes/")
+    parser.add_argument("--scene-frames", type=int, help="frames per scene (default --frames; 0: all)")
     parser.add_argument("--engine", default="preview")
     args = parser.parse_args()
     began = time.perf_counter()
@@ -98,9 +99,10 @@ def main() -> None:
         print(f"test motions, {args.size}x{args.size}, {args.frames} frames, strength 0.35, noise 0.02, seed {seed}:")
         test_motions(args.size, args.frames, seed)
     if args.scenes:
-        print(f"scenes, first {args.frames} frames each:")
+        count = args.frames if args.scene_frames is None else args.scene_frames or 10 ** 6
+        print(f"scenes, first {count} frames each:" if count < 10 ** 6 else "scenes, every frame:")
         for scene in sorted((ROOT / "scenes").glob("*.ride")):
-            follow, _ = follow_of(scene, args.frames, args.engine)
+            follow, _ = follow_of(scene, count, args.engine)
             parts = ", ".join(f"{name} {value:.2f}" for name, value in
                               (("zoom", follow.zoom), ("rotate", follow.rotate), ("pan", follow.pan)) if value is not None)
             print(f"  {scene.stem:<10} follow {follow.follow:5.2f}  ({parts})")
