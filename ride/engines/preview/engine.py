@@ -72,6 +72,7 @@ class PreviewEngine:
 
     def close(self) -> None:
         """Lets go of what prepare() made (nothing here holds a device or a file); safe to call twice."""
+        self._plan = None  # generate() after close() asks for prepare() again
         self._vectors.clear()
         self._palettes.clear()
         self._views = []
