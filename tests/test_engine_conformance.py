@@ -35,8 +35,8 @@ class EngineKind:
 
 
 def preview_kind(folder: Path) -> EngineKind:
-    from ride.engines import preview
     from ride.engines.preview import PreviewEngine
+    from ride.engines.preview import engine as preview
 
     # The preview has no options: what changes its pixels is the painter itself, named by its version.
     return EngineKind("preview", PreviewEngine, lambda **options: PreviewEngine(**options), None,

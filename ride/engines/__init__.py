@@ -1,7 +1,7 @@
 """Engines turn (init image, frame parameters, conditioning) into an image.
 
 Everything else (warping, colour matching, noise, loop blending, cadence) lives in
-ride/renderer/loop.py, once, for every engine. An engine implements this small protocol:
+ride/renderer/, once, for every engine. An engine implements this small protocol:
 
     name: str
     identity() -> dict[str, str]      what the frame cache keys on (model, revision, dtype...)
@@ -12,6 +12,14 @@ ride/renderer/loop.py, once, for every engine. An engine implements this small p
                                       returns uint8 HxWx3 of the plan's size
     close() -> None                   free the model and its (GPU) memory; idempotent. A closed
                                       engine may be prepared again (it loads again)
+
+Optional: an engine that knows how far away what it painted is may also provide
+
+    depth(frame) -> float32 HxW       for the frame it made (after generate), larger is farther, in
+                                      the engine's own units (preview: camera heights, the sky 1e4);
+                                      a consumer (the 3D camera) rescales it, e.g. to a median of 100
+
+and callers test for it with `getattr(engine, "depth", None)`. The preview engine has it.
 
 Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/.
 """

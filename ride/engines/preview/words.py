@@ -12,7 +12,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from ..errors import RideRenderError
+from ...errors import RideRenderError
 
 FEATURES = (
     "day", "dawn", "sunset", "night", "cloudy",  # sky (shares of the sky, normalised when painted)
@@ -123,3 +123,11 @@ def image_palette(vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def image_layout(vector: np.ndarray) -> np.ndarray:
     """The image sources' coarse layout, LAYOUT x LAYOUT x 3 in 0..1 (needs an image share)."""
     return vector[_LAYOUT:].reshape(LAYOUT, LAYOUT, 3) / vector[_IMAGE]
+
+
+def image_rows(vector: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The image sources' colours by height (needs an image share): the top rows (sky), the middle
+    (horizon and far land), below the middle (near land) and the bottom rows (ground)."""
+    layout = image_layout(vector)
+    rows = [layout[a:b].reshape(-1, 3).mean(axis=0) for a, b in ((0, 3), (5, 8), (12, 16), (8, 11))]
+    return tuple(np.clip(row, 0, 1) for row in rows)

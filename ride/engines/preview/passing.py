@@ -1,5 +1,5 @@
-"""What the preview camera passes: house fronts, trees and road dashes, placed by how far the camera has
-zoomed since frame 0 (log depth), so they stream past a forward-moving camera in step with the warp."""
+"""What the preview camera passes: house fronts, trees and road dashes, standing in the world at fixed
+log depths down the road, so they stream past a forward-moving camera in step with the warp."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .preview_canvas import Canvas, over
+from .canvas import Canvas, over
 
 _FACADES = np.array([(0.80, 0.64, 0.42), (0.74, 0.46, 0.32), (0.72, 0.68, 0.60), (0.87, 0.79, 0.62)])
 # trees, per kind (round, cypress, poplar): crown height, half-width, half-height (camera heights), taper, colour
@@ -16,38 +16,49 @@ _TREES = np.array([(2.2, 1.2, 1.1, 0.0, 0.24, 0.42, 0.16), (2.6, 0.38, 2.2, 1.0,
 _TREE_STEP, _HOUSE_STEP, _DASH_STEP = math.log(1.32), math.log(1.22), math.log(1.15)  # spacing in log depth
 
 
-def paint_passing(canvas: np.ndarray, f: dict[str, float], c: Canvas, travel: float,
-                  matrix: np.ndarray, offset: np.ndarray, opacity: float) -> None:
-    """What the camera passes: house fronts, trees and road dashes, placed by the travel so far."""
-    def graded(colour):
-        return (np.asarray(colour) @ matrix + offset).astype(np.float32)
-
+def paint_street(canvas: np.ndarray, f: dict[str, float], c: Canvas, tinted, opacity: float) -> None:
+    """House fronts and the road's centre dashes."""
     width = 1.0 - 0.45 * f["path"]
     town = max(f["town_left"], f["town_right"])
     for side, amount in ((-1, f["town_left"]), (1, f["town_right"])):
         if amount > 0:
-            _paint_houses(canvas, c, side, width + 0.5, travel, amount * opacity, graded, f["night"])
+            _paint_houses(canvas, c, side, width + 0.5, amount * opacity, tinted, f["night"])
     dashed = f["road"] * (1 - f["path"]) * (1 - town) * opacity  # asphalt roads only
     if dashed > 0:
-        along = (c.log_rho - travel) / _DASH_STEP
-        dashes = np.clip((0.035 - np.abs(c.lateral)) * c.rho * c.road + 0.5, 0, 1) * ((along % 1) < 0.45)
-        over(canvas, graded((0.92, 0.92, 0.88)), dashes * c.ground * dashed)
+        rows = slice(max(0, int(c.vy)), c.h)
+        along = c.along[rows] / _DASH_STEP
+        dashes = np.clip((0.035 - np.abs(c.lateral[rows])) * c.rho[rows] * c.road + 0.5, 0, 1) * ((along % 1) < 0.45)
+        over(canvas[rows], tinted((0.92, 0.92, 0.88)), dashes * c.ground[rows] * dashed)
+
+
+def tree_items(canvas: np.ndarray, f: dict[str, float], c: Canvas, tinted, opacity: float) -> list:
+    """The trees in view, as (screen depth scale, paint) to be painted far to near."""
+    width = 1.0 - 0.45 * f["path"]
     kinds = np.array([f["round"], f["cypress"], f["poplars"]])
     shape = (kinds / kinds.sum() if kinds.sum() else np.array([1.0, 0, 0])) @ _TREES
     leaves = shape[4:] + ((0.75, 0.42, 0.12) - shape[4:]) * f["autumn"] * 0.8
-    leaves = graded(leaves + ((0.85, 0.88, 0.92) - leaves) * f["snow"] * 0.35)
-    trees = []
+    leaves = tinted(leaves + ((0.85, 0.88, 0.92) - leaves) * f["snow"] * 0.35)
+    bark = tinted((0.3, 0.22, 0.15))
+    travel, items = c.travel, []
     for side, amount in ((-1, f["trees_left"]), (1, f["trees_right"])):
         rows = [(width + 0.3, amount, 0.5 * (side > 0))]
         rows += [(width + 1.4, amount * f["forest"], 0.3), (width + 2.8, amount * f["forest"], 0.7)]
         for lateral, strength, shift in rows:
+            if strength <= 0:
+                continue
             first = math.ceil((math.log(0.03) - travel) / _TREE_STEP - shift)
             last = math.floor((math.log(2.0) - travel) / _TREE_STEP - shift)
-            trees += [(math.exp(travel + (j + shift) * _TREE_STEP), side * lateral, strength, j)
-                      for j in range(first, last + 1) if strength > 0]
-    for rho, lateral, strength, j in sorted(trees):  # far to near
-        size = 0.55 * (0.85 + 0.3 * _hash(j + 7 * lateral))
-        _paint_tree(canvas, c, rho, lateral, shape, size, leaves, graded((0.3, 0.22, 0.15)), strength * opacity)
+            for j in range(first, last + 1):
+                rho = math.exp(travel + (j + shift) * _TREE_STEP)
+                # a morph grows trees (and fades only the first of it): no see-through ghosts
+                size = 0.55 * (0.85 + 0.3 * _hash(j + 7 * side * lateral)) * (0.25 + 0.75 * strength)
+                items.append((rho, _tree(canvas, c, rho, side * lateral, shape, size, leaves, bark,
+                                         min(1.0, 3 * strength) * opacity)))
+    return items
+
+
+def _tree(canvas, c, rho, lateral, shape, size, leaves, bark, alpha):
+    return lambda: _paint_tree(canvas, c, rho, lateral, shape, size, leaves, bark, alpha)
 
 
 def _paint_tree(canvas, c: Canvas, rho: float, lateral: float, shape, size: float, leaves, bark, alpha) -> None:
@@ -66,13 +77,14 @@ def _paint_tree(canvas, c: Canvas, rho: float, lateral: float, shape, size: floa
     over(patch, bark, trunk * alpha)
     light = np.clip(1.15 - 0.35 * (xs - bx) / rx - 0.15 * top, 0.6, 1.4)[..., None]  # lit from the left
     over(patch, leaves * light, crown * alpha)
+    c.cover((slice(y0, y1), slice(x0, x1)), np.maximum(crown, trunk) * alpha, 1 / rho)
 
 
-def _paint_houses(canvas, c: Canvas, side: int, edge: float, travel: float, alpha: float, graded, night) -> None:
+def _paint_houses(canvas, c: Canvas, side: int, edge: float, alpha: float, tinted, night) -> None:
     """A street's house fronts: a wall at `edge` whose houses differ in height and colour."""
     x = c.x[0]  # on a wall along the road, each column is one depth
     rho = np.maximum(side * (x - c.vx) / (edge * c.road), 0.02)
-    position = (np.log(rho) - travel) / _HOUSE_STEP
+    position = (np.log(rho) - c.travel) / _HOUSE_STEP
     house = np.floor(position)
     along, luck = position - house, _hash(house + 31 * side)
     tall, scale = 2.5 + 4.5 * luck, rho * c.height  # height in camera heights; pixels per camera height
@@ -84,7 +96,8 @@ def _paint_houses(canvas, c: Canvas, side: int, edge: float, travel: float, alph
     colour[window & (up < tall - 0.5)] = (0.18 + 0.8 * night, 0.15 + 0.6 * night, 0.13 + 0.2 * night)
     colour[up > tall - 0.3] = (0.5, 0.27, 0.2)  # roof edge
     colour[:, along < 0.05] *= 0.7  # where one house meets the next
-    over(canvas, graded(colour), inside * alpha)
+    over(canvas, tinted(colour), inside * alpha)
+    c.cover(slice(None), inside * alpha, np.broadcast_to(1 / rho, inside.shape))
 
 
 def _hash(n):

@@ -1,0 +1,104 @@
+"""Where each frame looks at the preview world from: frame 0's view, then every frame's motion composed.
+
+The world is drawn in frame 0's pixel coordinates about its vanishing point v0 (frame 0's focus). Every
+camera is a similarity (zoom, turn, pan about a focus point), so the motion of frames 1..i is one too,
+and three numbers per frame say all of it: where v0 now is on screen, how far the world has turned, and
+how far it has zoomed (its log: the `travel` down the road). In complex numbers (x + iy, y down) one
+frame's camera is p -> a*p + b with a = zoom * exp(-i*rotate); a 2D warp of frame i-1 by that camera
+is exactly the change from view i-1 to view i, which is why the painting follows the camera.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...plan import Camera, Plan
+
+
+@dataclass(frozen=True)
+class View:
+    """One frame's view of the world: v0's position on screen (full-size pixels), the world's turn
+    (radians, counter-clockwise on screen, as `rotate`) and its log zoom since frame 0."""
+
+    vx: float
+    vy: float
+    turn: float
+    travel: float
+
+
+def _motion(camera: Camera, width: int, height: int) -> tuple[complex, complex]:
+    """One frame's camera as p -> a*p + b (see camera.camera_matrix: same map)."""
+    a = camera.zoom * cmath.exp(-1j * math.radians(camera.rotate))
+    focus = complex(camera.focus_x * width, camera.focus_y * height)
+    return a, focus * (1 - a) + complex(camera.pan_x, camera.pan_y)
+
+
+def views(plan: Plan) -> list[View]:
+    """Every frame's view: frame 0 sees the world as drawn, frame i through cameras 1..i."""
+    s = plan.settings
+    first = plan.camera(0) if len(plan) else Camera()
+    point = complex(first.focus_x * s.width, first.focus_y * s.height)
+    turn = travel = 0.0
+    out = [View(point.real, point.imag, 0.0, 0.0)]
+    for index in range(1, len(plan)):
+        camera = plan.camera(index)
+        a, b = _motion(camera, s.width, s.height)
+        point = a * point + b
+        turn += math.radians(camera.rotate)
+        travel += math.log(camera.zoom)
+        out.append(View(point.real, point.imag, turn, travel))
+    return out
+
+
+def before(view: View, camera: Camera, width: int, height: int, steps: int) -> View:
+    """The view `steps` frames before `view` had the camera moved by `camera` each frame (to settle
+    frame 0 as if the ride had been going on before it)."""
+    a, b = _motion(camera, width, height)
+    point = complex(view.vx, view.vy)
+    for _ in range(steps):
+        point = (point - b) / a
+    return View(point.real, point.imag, view.turn - steps * math.radians(camera.rotate),
+                view.travel - steps * math.log(camera.zoom))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The low-resolution canvas a view is painted on. The canvas is level with the world's horizon;
+    with no turn it is the screen itself (reduced `scale` times), else a larger level grid that
+    `to_screen_coefficients` samples. (vx, vy): v0 on the canvas; (sx, sy): v0 on the low screen."""
+
+    width: int
+    height: int
+    vx: float
+    vy: float
+    scale: float
+    turn: float
+    screen: tuple[int, int]  # the low-resolution screen (width, height)
+    sx: float
+    sy: float
+
+
+def frame_for(view: View, screen: tuple[int, int], scale: float) -> Frame:
+    """The canvas for a view on a low-resolution screen of `screen` pixels, each `scale` full pixels."""
+    w, h = screen
+    sx, sy = view.vx / scale, view.vy / scale
+    if abs(math.sin(view.turn)) < 1e-9 and math.cos(view.turn) > 0:
+        return Frame(w, h, sx, sy, scale, 0.0, screen, sx, sy)
+    # the screen's corners, levelled (turned back about v0), bound the canvas
+    corners = np.array([0, w, h * 1j, w + h * 1j]) - complex(sx, sy)
+    level = corners * cmath.exp(1j * view.turn)
+    x0, y0 = math.floor(level.real.min()) - 2, math.floor(level.imag.min()) - 2
+    x1, y1 = math.ceil(level.real.max()) + 2, math.ceil(level.imag.max()) + 2
+    return Frame(x1 - x0, y1 - y0, -x0, -y0, scale, view.turn, screen, sx, sy)
+
+
+def to_screen_coefficients(frame: Frame) -> tuple[float, ...]:
+    """PIL's AFFINE coefficients: each low-resolution screen pixel p -> its canvas position
+    v_canvas + exp(i*turn) * (p - v_screen)."""
+    cos, sin = math.cos(frame.turn), math.sin(frame.turn)
+    return (cos, -sin, frame.vx - cos * frame.sx + sin * frame.sy,
+            sin, cos, frame.vy - sin * frame.sx - cos * frame.sy)
