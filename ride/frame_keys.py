@@ -54,7 +54,7 @@ def _frame_digests(columns, names, conditioning, negative, diffuse, assets) -> l
     n = len(diffuse)
     described = _Described(assets)
     conditions = described.each(conditioning, described.conditioning)
-    negatives = described.each(negative, lambda text: _raw(text.encode()))
+    negatives = described.each(negative, described.text)
     records = np.empty(min(n, CHUNK), dtype=[
         ("index", "<i8"), ("numbers", "<f8", (len(names),)), ("conditioning", f"S{DIGEST_BYTES}"),
         ("negative", f"S{DIGEST_BYTES}"), ("diffuse", "u1")])
@@ -80,18 +80,24 @@ class _Described:
     def __init__(self, assets: Mapping[str, str]):
         self.assets = assets
         self.sources: dict[tuple[str, str], bytes] = {}
+        self.texts: dict[str, bytes] = {}  # negative prompts
         self.mixes: dict[int, tuple[object, bytes]] = {}  # id -> (the mix, kept alive; its digest)
 
     def each(self, items: Sequence, describe) -> np.ndarray:
-        """One digest per item; equal objects (frames share them) are described once."""
-        seen: dict[int, tuple[object, bytes]] = {}
+        """One digest per item. Frames share objects in runs (a held key's conditioning), so a
+        run is described once; no table a frame long is built (a long morph has an object a frame)."""
         out = np.empty(len(items), dtype=f"S{DIGEST_BYTES}")
+        previous, known = None, b""
         for i, item in enumerate(items):
-            known = seen.get(id(item))
-            if known is None:
-                known = seen[id(item)] = (item, describe(item))
-            out[i] = known[1]
+            if item is not previous:
+                previous, known = item, describe(item)
+            out[i] = known
         return out
+
+    def text(self, text: str) -> bytes:
+        if text not in self.texts:
+            self.texts[text] = _raw(text.encode())
+        return self.texts[text]
 
     def conditioning(self, cond) -> bytes:
         morph = cond.morph

@@ -89,7 +89,7 @@ class Weighted:
 Mix = tuple[Weighted, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a long morph has one of these a frame
 class Morph:
     """An embedding interpolation in progress: from `start` toward the frame's `sources`."""
 
@@ -101,7 +101,7 @@ class Morph:
         object.__setattr__(self, "position", _round(self.position))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conditioning:
     """What the engine conditions on: a weighted mix of sources, possibly mid-morph."""
 
