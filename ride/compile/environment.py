@@ -80,6 +80,8 @@ class TimeEnvironment(Mapping):
     def _read(self, names) -> list[str]:
         """The lets `names` read, directly or through other lets, in definition order."""
         wanted = {name for name in names if name in self.lets}
+        if not wanted:
+            return []
         for name in reversed(list(self.lets)):
             if name in wanted:
                 wanted |= {other for other in self.lets[name].names if other in self.lets}
@@ -111,6 +113,9 @@ class TimeEnvironment(Mapping):
         if name not in TIME_VARIABLES:
             raise KeyError(name)
         return self.time(name, 0, self.length)
+
+    def __contains__(self, name) -> bool:  # (Mapping's would evaluate the name)
+        return name in TIME_VARIABLES or name in self.lets
 
     def __iter__(self) -> Iterator[str]:
         yield from TIME_VARIABLES
