@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -126,10 +126,12 @@ def _plan(args, out: Console, err: Console) -> int:
 
     plan = load(args.file)
     start, stop = parse_frames(args.frames, len(plan))
+    # json and csv are written a frame at a time: a million frames never stand in memory at once
     if args.format == "json":
-        sys.stdout.write(json.dumps(plan.to_json(start, stop), indent=1) + "\n")
+        plan.write_json(sys.stdout, start, stop)
+        sys.stdout.write("\n")
     elif args.format == "csv":
-        sys.stdout.write(plan_csv(plan, start, stop))
+        write_plan_csv(sys.stdout, plan, start, stop)
     else:
         out.print(plan_table(plan, start, stop, out.width))
     return 0
@@ -137,7 +139,12 @@ def _plan(args, out: Console, err: Console) -> int:
 
 def plan_csv(plan: Plan, start: int, stop: int) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    write_plan_csv(buffer, plan, start, stop)
+    return buffer.getvalue()
+
+
+def write_plan_csv(out: TextIO, plan: Plan, start: int, stop: int) -> None:
+    writer = csv.writer(out, lineterminator="\n")
     numbers = [c for c in NUMERIC_COLUMNS if c != "seed"]
     writer.writerow(["index", "time", "seed", *numbers, *CAMERA_COLUMNS, "conditioning", "negative", "diffuse", "key"])
     for f in plan.frames(start, stop):
@@ -145,7 +152,6 @@ def plan_csv(plan: Plan, start: int, stop: int) -> str:
         writer.writerow([f.index, row["time"], f.seed, *(row[c] for c in numbers),
                          *(row["camera"][c] for c in CAMERA_COLUMNS), describe_conditioning(f.conditioning),
                          f.negative, int(f.diffuse), f.key])
-    return buffer.getvalue()
 
 
 def describe_conditioning(cond, width: int = 0) -> str:

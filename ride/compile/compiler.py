@@ -22,7 +22,8 @@ from ..language import nodes as n
 from ..language.syntax import parse
 from ..plan import CAMERA_COLUMNS, Plan, Settings
 from ..settings import NUMERIC, Setting
-from .curves import CurveKey, compile_expr, ease, evaluate, evaluate_keys
+from .curves import CurveKey, compile_expr, ease, evaluate_keys, key_ranges
+from .environment import TimeEnvironment
 from .reader import FILES, Reader
 from .scene import Folder, scene_settings, setting_spans
 from .statements import Statements, gather
@@ -160,19 +161,14 @@ def _size(g: Statements, diagnostics: Diagnostics, overrides: Overrides) -> tupl
     return w, h
 
 
-def time_env(g: Statements, diagnostics: Diagnostics, length: int, fps: float, bpm: float) -> dict:
-    """Every name an expression may read (the time variables, then each `let`), over all frames.
-    Public: the language server shows a name's range over the scene from it."""
-    t = np.arange(length, dtype=np.float64)
-    sec = t / fps
-    env: dict = {"t": t, "sec": sec, "n": float(length), "fps": fps,
-                 "u": t / max(length - 1, 1), "beat": sec * bpm / 60.0}
-    known = set(env)
+def time_env(g: Statements, diagnostics: Diagnostics, length: int, fps: float, bpm: float) -> TimeEnvironment:
+    """The time names and the lets. A let is not evaluated over every frame here (1,000 lets of a
+    million frames would be 8 GB): the environment evaluates it where it is read (environment.py).
+    Public: the language server shows a name's range over the scene from it (a Mapping)."""
+    env = TimeEnvironment(length, fps, bpm)
     for let in g.lets:
-        compiled = compile_expr(let.expr, known, diagnostics)
-        known.add(let.name)
-        # a failed `let` still defines its name, so its uses do not report it again
-        env[let.name] = evaluate(compiled, env, length) if compiled else np.zeros(length)
+        # a failed `let` still defines its name (as 0), so its uses do not report it again
+        env.define(let.name, compile_expr(let.expr, set(env), diagnostics))
     return env
 
 
@@ -183,15 +179,15 @@ class _Values:
     """Evaluates values over every frame: what step 5 needs, fixed once the time names are known."""
 
     diagnostics: Diagnostics
-    env: dict
+    env: TimeEnvironment
     clock: Clock
 
     @property
     def length(self) -> int:
         return self.clock.length
 
-    def value(self, value: n.Value) -> np.ndarray | None:
-        """A value over all frames, or None if it has errors (already reported)."""
+    def value(self, value: n.Value, lo: int = 0, hi: int | None = None) -> np.ndarray | None:
+        """A value over frames [lo, hi) (all by default), or None if it has errors (already reported)."""
         if isinstance(value, n.KeyBlock):
             return self.keyblock(value)
         compiled = compile_expr(value, set(self.env), self.diagnostics)
@@ -199,7 +195,7 @@ class _Values:
             return None
         error = self.diagnostics.error
         try:
-            return evaluate(compiled, self.env, self.length)
+            return self.env.evaluate(compiled, lo, hi)
         except ArithmeticError:  # numexpr works out constant parts itself, in Python
             error("R307", "this expression divides by zero or overflows", value.span,
                   "check the numbers in it; a value that is infinite on some frame is out of range anyway")
@@ -216,9 +212,8 @@ class _Values:
             self.diagnostics.error("R317", "this track has no keys", block.span,
                                    "add lines like `0  1.0` and `end  2.0`")
             return None
-        keys: list[CurveKey] = []
+        placed: list[tuple[float, n.Key]] = []
         previous = None
-        failed = False
         for key in block.keys:
             frame = self.clock.frame(key.time, previous, self.diagnostics)
             if frame is None:
@@ -230,10 +225,19 @@ class _Values:
                 continue
             self.check_transition(key.transition)
             previous = frame
-            value = self.value(key.value)
+            placed.append((frame, key))
+        # Each key's value is evaluated only over the frames that read it (10,000 keys over every
+        # frame of a long scene would be gigabytes); a constant, over one frame, as a number.
+        keys: list[CurveKey] = []
+        failed = False
+        for (frame, key), (lo, hi) in zip(placed, key_ranges([f for f, _ in placed], self.length)):
+            constant = isinstance(key.value, n.Num) or (isinstance(key.value, n.Unary)
+                                                         and isinstance(key.value.operand, n.Num))
+            lo, hi = (0, 1) if constant or hi <= lo else (lo, hi)  # (an unread key is still checked)
+            value = self.value(key.value, lo, hi)
             failed = failed or value is None
             if value is not None:
-                keys.append(CurveKey(frame, value, key.transition))
+                keys.append(CurveKey(frame, value[0] if constant else value, key.transition, lo))
         return evaluate_keys(keys, self.length) if keys and not failed else None
 
     def check_transition(self, transition: n.Transition | None) -> None:

@@ -161,11 +161,29 @@ def evaluate(compiled: Compiled, env: Mapping[str, np.ndarray | float], length: 
 
 @dataclass
 class CurveKey:
-    """A key resolved to a frame position, with its value over all frames."""
+    """A key resolved to a frame position, with its value: a number, or an array over the frames
+    from `lo` that read it (key_ranges)."""
 
     frame: float
-    value: np.ndarray
+    value: np.ndarray | float
     transition: n.Transition | None
+    lo: int = 0
+
+    def at(self, lo: int, hi: int) -> np.ndarray | float:
+        """The value over frames [lo, hi)."""
+        if np.ndim(self.value) == 0:
+            return self.value
+        return self.value[lo - self.lo:hi - self.lo]
+
+
+def key_ranges(frames: list[float], length: int) -> list[tuple[int, int]]:
+    """The frames [lo, hi) on which each key's value is read by evaluate_keys: key i shapes the
+    segments from key i-2 to key i+2 (a cubic segment reads the keys either side of it), the
+    first key also the frames before it, the last key those after it."""
+    bounds = [min(max(int(np.ceil(f)), 0), length) for f in frames]
+    last = len(frames) - 1
+    return [(0 if i == 0 else bounds[max(i - 2, 0)], length if i == last else bounds[min(i + 2, last)])
+            for i in range(len(frames))]
 
 
 def ease(transition: n.Transition | None, p: np.ndarray) -> np.ndarray:
@@ -207,9 +225,12 @@ def _bezier(a: float, b: float, s: np.ndarray) -> np.ndarray:
 
 def evaluate_keys(keys: list[CurveKey], length: int) -> np.ndarray:
     """Values for every frame: each key's value holds exactly at its time; between two keys
-    the later key's transition governs how its value arrives (expression values cross-fade)."""
+    the later key's transition governs how its value arrives (expression values cross-fade).
+    A key's value is read only over key_ranges' frames."""
     frames = np.arange(length, dtype=np.float64)
-    out = keys[0].value.copy()
+    out = np.empty(length)
+    first = min(max(int(np.ceil(keys[0].frame)), 0), length)
+    out[:first] = keys[0].at(0, first)
     for i in range(len(keys) - 1):
         a, b = keys[i], keys[i + 1]
         lo = int(np.ceil(a.frame))
@@ -223,23 +244,24 @@ def evaluate_keys(keys: list[CurveKey], length: int) -> np.ndarray:
             out[lo:hi] = _hermite(keys, i, lo, hi, p)
         else:
             w = ease(b.transition, p)
-            out[lo:hi] = a.value[lo:hi] + (b.value[lo:hi] - a.value[lo:hi]) * w
+            start, end = a.at(lo, hi), b.at(lo, hi)
+            out[lo:hi] = start + (end - start) * w
     last = keys[-1]
     start = max(int(np.ceil(last.frame)), 0)
     if start < length:
-        out[start:] = last.value[start:]
+        out[start:] = last.at(start, length)
     return out
 
 
 def _hermite(keys: list[CurveKey], i: int, lo: int, hi: int, p: np.ndarray) -> np.ndarray:
     """Catmull-Rom through the key values (finite-difference tangents, flat beyond the ends)."""
-    sl = slice(lo, hi)
     k0, k1 = keys[i], keys[i + 1]
     prev = keys[i - 1] if i > 0 else k0
     nxt = keys[i + 2] if i + 2 < len(keys) else k1
+    v0, v1, before, after = (k.at(lo, hi) for k in (k0, k1, prev, nxt))
     seg = k1.frame - k0.frame
-    m0 = (k1.value[sl] - prev.value[sl]) / max(k1.frame - prev.frame, 1e-9) * seg
-    m1 = (nxt.value[sl] - k0.value[sl]) / max(nxt.frame - k0.frame, 1e-9) * seg
+    m0 = (v1 - before) / max(k1.frame - prev.frame, 1e-9) * seg
+    m1 = (after - v0) / max(nxt.frame - k0.frame, 1e-9) * seg
     p2, p3 = p * p, p * p * p
-    return ((2 * p3 - 3 * p2 + 1) * k0.value[sl] + (p3 - 2 * p2 + p) * m0
-            + (-2 * p3 + 3 * p2) * k1.value[sl] + (p3 - p2) * m1)
+    return ((2 * p3 - 3 * p2 + 1) * v0 + (p3 - 2 * p2 + p) * m0
+            + (-2 * p3 + 3 * p2) * v1 + (p3 - p2) * m1)

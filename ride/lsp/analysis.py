@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,7 +170,7 @@ def _plain(g, name: str) -> float:
 
 @dataclass(frozen=True)
 class NameValues:
-    values: dict  # name -> its value over all frames (an array) or a constant
+    values: Mapping  # name -> its value over all frames (an array) or a constant
     failed: frozenset[str]  # `let` names whose expressions have errors
 
 
