@@ -13,6 +13,7 @@ from ride.language import nodes as n
 from ride.language import syntax_problems
 from ride.language.recovery import parse_recovering
 from ride.language.syntax import MAX_SYNTAX_ERRORS, parse
+from ride.language.unparse import unparse
 
 EIGHT_MISTAKES = """\
 title "a scene
@@ -169,3 +170,18 @@ def test_good_scenes_parse_the_same_with_a_collector():
         text = scene.read_text()
         script, problems = _problems(text)
         assert problems == [] and script == parse(text), scene.name
+
+
+def test_a_keyword_at_column_1_closes_a_block_where_it_would_read_as_a_name():
+    # a '{' typed into giro's `zoom` line opens a key block inside `camera {`; there the word
+    # `timeline` at column 1 lexes as an unknown setting's name. It is the keyword of the statement
+    # after a missing '}': the blocks close there (one R107) and the timeline is kept (a find of
+    # test_syntax.py's test_mutated_scenes_recover)
+    giro = (SCENES / "giro.ride").read_text()
+    at = giro.index("1.01") + 1  # zoom 1{.01
+    script, problems = _problems(giro[:at] + "{" + giro[at:])
+    timeline = giro[:giro.index("timeline {")].count("\n") + 1
+    assert [p for p in problems if p.span.line > timeline] == []
+    assert problems[-1].code == "R107" and problems[-1].span.line == timeline
+    assert any(isinstance(st, n.Timeline) for st in script.statements)
+    parse(unparse(script))

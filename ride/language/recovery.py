@@ -82,17 +82,23 @@ class _Driver:
                     if self.at_boundary and token.type in SEPARATORS and \
                             token.type not in self.state.parse_conf.states[self.state.position]:
                         continue  # extra separators after a dropped statement
+                    if self.at_boundary and self._keyword_closes_block(token):
+                        break  # lexed again after the '}', as the keyword it is out there
                     self._feed(token)
                     last = token
-                end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
-                try:
-                    return self.state.feed_token(end, True)
-                except UnexpectedToken as error:
-                    return self._finish(error, end)
+                else:
+                    return self._end(last)
             except UnexpectedToken as error:
                 self._recover(error, error.token.start_pos if error.token.start_pos is not None else 0)
             except UnexpectedCharacters as error:
                 self._recover(error, error.pos_in_stream)
+
+    def _end(self, last: Token | None) -> Tree:
+        end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
+        try:
+            return self.state.feed_token(end, True)
+        except UnexpectedToken as error:
+            return self._finish(error, end)
 
     def _feed(self, token: Token) -> None:
         if self.at_boundary and token.type not in SEPARATORS and not self._takes(token.type) and \
@@ -132,9 +138,25 @@ class _Driver:
         if token.column != 1 or "RBRACE" not in error.expected or token.type in SEPARATORS | {"RBRACE"}:
             return False
         self._restore()
+        return self._close_blocks(token, token, error)
+
+    def _keyword_closes_block(self, token: Token) -> bool:
+        """`timeline {` at column 1 inside an unclosed block reads there as an unknown setting's name;
+        where the block ends it is the keyword. So a word at column 1 that is a keyword once the
+        block is closed closes it (one R107), rather than the rest of the file failing line by line."""
+        keyword = str(token.value).upper()
+        if token.type != "NAME" or token.column != 1 or len(self.points) < 2 or \
+                keyword not in self.state.parse_conf.states[self.state.parse_conf.start_state]:
+            return False
+        error = UnexpectedToken(token, {"RBRACE"}, state=self.state)
+        return self._close_blocks(_like(keyword, str(token.value), token), token, error)
+
+    def _close_blocks(self, first: Token, token: Token, error: UnexpectedToken) -> bool:
+        """Close as few blocks as make the parser take `first` (the statement's first token as it lexes
+        outside them), report `error` once, and put the lexer back at `token`."""
         for closing in range(1, len(self.points)):
             sequence = [_like("RBRACE", "}", token)] * closing + [_like("_NL", "\n", token)]
-            if not self._rejects([*sequence, token]):
+            if not self._rejects([*sequence, first]):
                 self.report(error)
                 for synthetic in sequence:
                     self._feed(synthetic)
