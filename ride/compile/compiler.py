@@ -21,8 +21,9 @@ from ..errors import Diagnostics, RideCompileError, RideSyntaxError, Span
 from ..language import nodes as n
 from ..language.syntax import parse
 from ..plan import CAMERA_COLUMNS, Plan, Settings
-from ..settings import NUMERIC, Setting
-from .curves import CurveKey, compile_expr, ease, evaluate, evaluate_keys
+from ..settings import BY_NAME, NUMERIC, Setting
+from .curves import CurveKey, check_transition, compile_expr, ease, evaluate, evaluate_keys
+from .motion import check_composed_motion
 from .reader import FILES, Reader
 from .scene import Folder, scene_settings, setting_spans
 from .statements import Statements, gather
@@ -83,8 +84,8 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
         diagnostics.error("R302", f"fps must be more than 0 and at most 240, not {fps:g}", g.values["fps"][0].span,
                           "12 to 30 is usual; a feedback video often uses 12 or 15")
         fps = 12.0
-    if bpm <= 0:
-        diagnostics.error("R303", "bpm must be positive", g.values["bpm"][0].span,
+    if not BY_NAME["bpm"].low <= bpm <= BY_NAME["bpm"].high:
+        diagnostics.error("R303", f"bpm must be {BY_NAME['bpm'].range_text()}", g.values["bpm"][0].span,
                           "the tempo of `4b` times and `beat`, e.g. `bpm 120`")
         bpm = 120.0
     width, height = _size(g, diagnostics, overrides)
@@ -116,6 +117,10 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
         conditioning = close_loop(conditioning, loop_blend)
     t = values.env["t"]
     diffuse = (t % settings.cadence == 0) | (t == length - 1)
+    span = g.values["zoom"][0].span if "zoom" in g.values else g.loop.span if g.loop else Span.point(1, 1)
+    check_composed_motion(columns["zoom"], diffuse, settings.loop_frames, span, diagnostics)
+    if diagnostics:
+        return _empty_plan()
     return Plan(settings, columns, conditioning, negatives, diffuse)
 
 
@@ -226,20 +231,13 @@ class _Values:
                     "R401", f"this key (frame {frame:g}) comes before the previous key (frame {previous:g})",
                     key.time.span, "keys must be in increasing time order")
                 continue
-            self.check_transition(key.transition)
+            check_transition(key.transition, self.diagnostics)
             previous = frame
             value = self.value(key.value)
             failed = failed or value is None
             if value is not None:
                 keys.append(CurveKey(frame, value, key.transition))
         return evaluate_keys(keys, self.length) if keys and not failed else None
-
-    def check_transition(self, transition: n.Transition | None) -> None:
-        if transition is not None and transition.kind == "bezier":
-            x1, _, x2, _ = transition.points
-            if not (0 <= x1 <= 1 and 0 <= x2 <= 1):
-                self.diagnostics.error("R316", "bezier x values must be between 0 and 1", transition.span,
-                                       "as in CSS: bezier(x1, y1, x2, y2) with x1 and x2 in [0, 1]")
 
     def numeric(self, spec: Setting, g: Statements) -> np.ndarray:
         if spec.name not in g.values:
@@ -269,6 +267,7 @@ def _loop_blend(g: Statements, diagnostics: Diagnostics, clock: Clock) -> tuple[
         diagnostics.error("R409", "`loop close` needs a length", loop.span,
                           "write e.g. `loop close 40` (frames) or `loop close 3s`")
         return blend, 0
+    check_transition(loop.transition, diagnostics)
     frames = int(round(clock.duration(loop.duration)))
     if not 1 <= frames < length:
         diagnostics.error("R410", f"loop close {frames} must be between 1 and the scene's length minus 1 "
@@ -310,7 +309,7 @@ def _check_sources(keys, folder: Folder) -> None:
     for key in keys:
         for term in key.node.mix:
             if isinstance(term.source, n.Image):
-                folder.asset(term.source.path, term.source.span)
+                folder.image(term.source.path, term.source.span)
 
 
 def _empty_plan() -> Plan:
