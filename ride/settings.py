@@ -122,7 +122,7 @@ SETTINGS: tuple[Setting, ...] = (
             help="pixels per frame"),
     Setting("pan_y", NUMBER, 0.0, -MAX_PAN, MAX_PAN, unit="pixels/frame", where=_K, trackable=True, column=MOTION,
             help="pixels per frame"),
-    Setting("rotate", NUMBER, 0.0, unit="degrees/frame", where=_C, trackable=True, column=MOTION, short="rot",
+    Setting("rotate", NUMBER, 0.0, -3600.0, 3600.0, unit="degrees/frame", where=_C, trackable=True, column=MOTION, short="rot",
             optional=True, help="degrees per frame, counter-clockwise"),
     Setting("focus_x", NUMBER, 0.5, -10.0, 10.0, where=_K, trackable=True, column=MOTION, help="0 is the left edge, 1 the right"),
     Setting("focus_y", NUMBER, 0.5, -10.0, 10.0, where=_K, trackable=True, column=MOTION, help="0 is the top edge, 1 the bottom"),

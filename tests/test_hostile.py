@@ -1,8 +1,11 @@
 """Hostile input (issue 10): every finding of the fuzzing run gets a positioned error or works,
 in `ride check` and in `ride render`, never a traceback."""
 
+import io
 import re
+import struct
 import warnings
+import zlib
 
 import pytest
 from conftest import write_scene
@@ -99,9 +102,20 @@ def test_camera_motion_that_overflows_is_caught_by_check(tmp_path, capsys, text)
     assert "camera" in err or "zoom" in err or "pan" in err, err
 
 
+def _png_claiming(side: int) -> bytes:
+    """A small PNG whose header says side x side: what check reads (writing the real pixels takes 20 s)."""
+    buffer = io.BytesIO()
+    Image.new("L", (8, 8)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4:ihdr + 12] = struct.pack(">II", side, side)
+    data[ihdr + 17:ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr:ihdr + 17])))
+    return bytes(data)
+
+
 @pytest.mark.parametrize("side", [20000, 12000])
 def test_huge_images_are_clear_errors(tmp_path, capsys, side):
-    Image.new("L", (side, side)).save(tmp_path / "big.png", optimize=False)
+    (tmp_path / "big.png").write_bytes(_png_claiming(side))
     code, err = check(tmp_path, capsys, 'init "big.png"\n' + TIMELINE)
     assert code == 1
     assert_error_at(err, 1, "big.png")

@@ -1,8 +1,8 @@
 """Expressions and keyframe curves, evaluated over the whole frame array at once.
 
 An expression is a ride AST (never a Python string a user wrote): it is checked against
-the allow-list here, printed as numexpr source, and evaluated once for all frames. This
-is the only module that imports numexpr.
+the allow-list and printed as numexpr source (expressions.py), and evaluated here once for all
+frames. This is the only module that imports numexpr.
 """
 
 from __future__ import annotations

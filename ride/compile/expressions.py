@@ -240,6 +240,14 @@ class _Emitter:
             return acc
         ups, downs = [acc.number], []
         for link, piece in rights[i:]:
+            if link.op in ("/", "%") and piece.value is not None:
+                # numexpr turns `x / c` into `x * (1 / c)`, worked out in Python: ride does it, guarded
+                inverse = self.fold(link, _arithmetic("/", 1.0, float(piece.value)))
+                if inverse is _UNKNOWN:
+                    return inverse
+                if link.op == "/":
+                    ups.append(inverse.number)
+                    continue
             if link.op == "%":  # not associative: what came before is its left side, as written
                 ups, downs = [f"({_quotient(ups, downs, up, down)} % {piece.number})"], []
             else:
