@@ -7,6 +7,7 @@ import struct
 import warnings
 import zlib
 
+import numpy as np
 import pytest
 from conftest import write_scene
 from PIL import Image
@@ -152,3 +153,40 @@ def test_a_form_feed_does_not_move_the_caret(tmp_path, capsys):
     assert_error_at(err, 2, "zom")
     source_line = [line for line in err.splitlines() if " | " in line and "zom" in line]
     assert source_line and source_line[0].endswith("zom 1.01"), err
+
+
+@pytest.mark.parametrize("text, line", [
+    ("strength 0.3 + 0 * (t / 0)\n" + TIMELINE, 1),  # numexpr would divide 1 by the constant itself
+    ("strength 0.3 + 0 * (t % 0)\n" + TIMELINE, 1),
+    ('timeline {\n  0 "a"\n  10 "b" morph 5 bezier(0.5, 1e300, 0.5, 1)\n  40 end\n}\n', 3),  # a blend weight
+    ("camera { rotate 1e300 }\n" + TIMELINE, 1),
+    ("camera { focus 1e300, 0.5 }\n" + TIMELINE, 1),
+    ("camera { zoom 2 }\ncadence 100\n" + TIMELINE.replace("12 end", "400 end"), 1),  # 2^100 between frames
+], ids=["divide-by-constant", "modulo-constant", "morph-bezier-y", "rotate", "focus", "zoom-cadence"])
+def test_more_values_caught_by_check(tmp_path, capsys, text, line):
+    code, err = check(tmp_path, capsys, text)
+    assert code == 1
+    assert_error_at(err, line)
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ("10 - t - 2 - t", lambda t: 10 - t - 2 - t),
+    ("t * 3 / 2 / (t + 1) * 4", lambda t: t * 3 / 2 / (t + 1) * 4),
+    ("t * 3 % 5 / 2", lambda t: t * 3 % 5 / 2),
+    ("t / 4 / 0.5", lambda t: t / 4 / 0.5),
+    ("2 ** 3 + t - 1 - 1", lambda t: 2 ** 3 + t - 1 - 1),
+    ("(t > 3) | (1 > 2)", lambda t: (t > 3) * 1.0),
+    ("(t > 3) & (1 < 2) & ~(t > 8)", lambda t: ((t > 3) & (t <= 8)) * 1.0),
+    ("where(1 > 0, t, 0 - t) + -(t < 2)", lambda t: t - (t < 2)),
+    ("lambda + None * True", lambda t: 1.0 + 2.0 * 3.0),
+])
+def test_folded_and_balanced_chains_keep_their_value(expression, expected):
+    from ride.compile.curves import compile_expr, evaluate
+    from ride.errors import Diagnostics
+    from ride.language.syntax import parse
+
+    script = parse(f"let x = {expression}\n")
+    t = np.arange(12.0)
+    env = {"t": t, "lambda": 1.0, "None": 2.0, "True": 3.0}
+    compiled = compile_expr(script.statements[0].expr, set(env), Diagnostics())
+    assert np.allclose(evaluate(compiled, env, 12), expected(t))

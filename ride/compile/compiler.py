@@ -75,6 +75,14 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
                    random_seed: int | None = None, overrides: Overrides | None = None,
                    reader: Reader = FILES) -> Plan:
     """The Plan of a parsed script; its problems go to `diagnostics` (an empty plan if there are any)."""
+    # inf and nan from a script's numbers are range errors of their setting (every column is
+    # checked for them), never numpy warnings printed with ride's own source lines
+    with np.errstate(all="ignore"):
+        return _compile(script, diagnostics, path, random_seed, overrides, reader)
+
+
+def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed: int | None,
+             overrides: Overrides | None, reader: Reader) -> Plan:
     overrides = overrides or Overrides()
     base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
     g = gather(script, diagnostics)
@@ -267,7 +275,7 @@ def _loop_blend(g: Statements, diagnostics: Diagnostics, clock: Clock) -> tuple[
         diagnostics.error("R409", "`loop close` needs a length", loop.span,
                           "write e.g. `loop close 40` (frames) or `loop close 3s`")
         return blend, 0
-    check_transition(loop.transition, diagnostics)
+    check_transition(loop.transition, diagnostics, blend=True)
     frames = int(round(clock.duration(loop.duration)))
     if not 1 <= frames < length:
         diagnostics.error("R410", f"loop close {frames} must be between 1 and the scene's length minus 1 "

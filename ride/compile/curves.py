@@ -44,13 +44,23 @@ class CurveKey:
     transition: n.Transition | None
 
 
-def check_transition(transition: n.Transition | None, diagnostics: Diagnostics) -> None:
-    """A transition's own numbers, wherever it is written (a track key, `morph`, `loop close`)."""
-    if transition is not None and transition.kind == "bezier":
-        x1, _, x2, _ = transition.points
-        if not (0 <= x1 <= 1 and 0 <= x2 <= 1):
-            diagnostics.error("R316", "bezier x values must be between 0 and 1", transition.span,
-                              "as in CSS: bezier(x1, y1, x2, y2) with x1 and x2 in [0, 1]")
+# A morph's or a loop closure's eased position is a blend weight: an overshoot (CSS's "back"
+# easings reach about -0.55 and 1.55) is a style, a weight of 1e300 is an embedding of inf.
+BLEND_OVERSHOOT = (-1.0, 2.0)
+
+
+def check_transition(transition: n.Transition | None, diagnostics: Diagnostics, blend: bool = False) -> None:
+    """A transition's own numbers, wherever it is written (a track key; `morph` and `loop close`
+    with `blend`, whose y values are bounded too)."""
+    if transition is None or transition.kind != "bezier":
+        return
+    x1, y1, x2, y2 = transition.points
+    if not (0 <= x1 <= 1 and 0 <= x2 <= 1):
+        diagnostics.error("R316", "bezier x values must be between 0 and 1", transition.span,
+                          "as in CSS: bezier(x1, y1, x2, y2) with x1 and x2 in [0, 1]")
+    elif blend and not all(BLEND_OVERSHOOT[0] <= y <= BLEND_OVERSHOOT[1] for y in (y1, y2)):
+        diagnostics.error("R316", "bezier y values of a morph or a loop closure must be between -1 and 2",
+                          transition.span, "the eased position is a blend weight: e.g. bezier(0.3, -0.5, 0.7, 1.5)")
 
 
 def ease(transition: n.Transition | None, p: np.ndarray) -> np.ndarray:

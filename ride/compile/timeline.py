@@ -84,7 +84,7 @@ def resolve_keys(timeline: n.Timeline, clock: Clock, diagnostics: Diagnostics) -
             morph_frames = _nearest_frame(clock.duration(entry.morph.duration))
             method = entry.morph.method or DEFAULT_MORPH
             transition = entry.morph.transition
-            check_transition(transition, diagnostics)
+            check_transition(transition, diagnostics, blend=True)
         keys.append(ResolvedKey(frame, mix, morph_frames, method, transition, entry.negative, entry))
     if not diagnostics and not any(isinstance(entry, n.TimelineKey) for entry in timeline.entries):
         # (only when nothing else is reported: a key the parser dropped already has its error)
