@@ -15,6 +15,7 @@ from .statements import Statements
 
 MAX_IMAGE_PIXELS = 8192 * 8192  # the largest frame ride renders: a larger image is only shrunk again
 MAX_NAME_BYTES = 255  # a file name longer than this no common file system can hold
+MAX_PATH_BYTES = 1024  # a whole path: Linux allows 4096 with the folders above the script's
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,12 @@ class Folder:
     diagnostics: Diagnostics
 
     def inside(self, relative: str, span: Span) -> Path | None:
-        if "\x00" in relative or any(len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES
-                                      for part in relative.split("/")):
+        if "\x00" in relative or len(relative.encode("utf-8", "replace")) > MAX_PATH_BYTES or any(
+                len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in relative.split("/")):
             shown = relative if len(relative) <= 40 else relative[:37] + "..."
             self.diagnostics.error("R511", f"path '{shown}' cannot name a file", span,
-                                   f"a path holds no NUL character (\\0), and each name in it at most "
-                                   f"{MAX_NAME_BYTES} bytes")
+                                   f"a path holds no NUL character (\\0), is at most {MAX_PATH_BYTES} bytes, "
+                                   f"and each name in it at most {MAX_NAME_BYTES}")
             return None
         try:
             target = (self.base / relative).resolve()

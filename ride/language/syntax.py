@@ -117,8 +117,9 @@ def _number(text: str, span: Span, diagnostics: Diagnostics, default: float = 0.
     value = float(text) if len(text) <= MAX_NUMBER_CHARS else math.inf
     if math.isfinite(value):
         return value
-    diagnostics.error(NUMBER_TOO_LARGE, f"number is too large ({text[:20]}{'...' if len(text) > 20 else ''})", span,
-                      "numbers must be finite, with at most 100 characters")
+    what = "long" if len(text) > MAX_NUMBER_CHARS else "large"
+    diagnostics.error(NUMBER_TOO_LARGE, f"number is too {what} ({text[:20]}{'...' if len(text) > 20 else ''})", span,
+                      f"numbers must be finite, with at most {MAX_NUMBER_CHARS} characters")
     return default
 
 
