@@ -2,6 +2,7 @@
 
     python bench/fuzz.py --count 100000            # the run: the goal is 0 'bug' rows
     python bench/fuzz.py --count 2000 --show 3      # quick, printing 3 inputs per bug type
+    python bench/fuzz.py --count 50000 --offset 50000   # the second half of the run, in parallel
 
 Each input is compiled as `ride check` would (in a folder holding an image and an audio file
 the scripts may name), then its plan is used as the renderer and `ride plan` use it: keys,
@@ -47,7 +48,7 @@ def exercise(text: str, folder: Path) -> None:
     plan.to_json(0, 2)
 
 
-def run(count: int, seconds: float, memory_gb: float, show: int) -> dict:
+def run(count: int, seconds: float, memory_gb: float, show: int, offset: int = 0) -> dict:
     resource.setrlimit(resource.RLIMIT_AS, (int(memory_gb * 2**30), resource.RLIM_INFINITY))
     signal.signal(signal.SIGALRM, _alarm)
     outcomes: collections.Counter = collections.Counter()
@@ -57,7 +58,7 @@ def run(count: int, seconds: float, memory_gb: float, show: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="ride-fuzz-") as tmp:
         folder = Path(tmp)
         (folder / "x.png").write_bytes(_tiny_png())
-        for i in range(count):
+        for i in range(offset, offset + count):
             name = names[i % len(names)]
             seed = i // len(names)
             text = generate(name, seed)
@@ -107,8 +108,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per input")
     parser.add_argument("--memory", type=float, default=4.0, help="GiB of address space")
     parser.add_argument("--show", type=int, default=3, help="inputs printed per bug type")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="first input's number: shards of one run in parallel (0 and 50000, each --count 50000)")
     args = parser.parse_args()
-    outcomes = run(args.count, args.timeout, args.memory, args.show)
+    outcomes = run(args.count, args.timeout, args.memory, args.show, args.offset)
     return 1 if any(k.startswith("bug") for k in outcomes) else 0
 
 

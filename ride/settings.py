@@ -69,6 +69,10 @@ class Setting:
         return f"between {self.low:g} and {self.high:g}"
 
 
+# A pan per frame beyond ten of the largest frame's sides moves every pixel out of the picture
+# many times over; bounding it keeps the renderer's composed motions finite (compile/motion.py).
+MAX_PAN = 10 * 8192.0
+
 _T = (TOP,)
 _C = (CAMERA,)
 _K = (TRACK,)
@@ -77,7 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("title", TEXT, "", help="shown in `ride plan` and the progress bar"),
     Setting("size", SIZE, "512x512", 8, 8192, "pixels", help="frame size; each side a multiple of 8"),
     Setting("fps", NUMBER, 12.0, 0, 240, "frames/s", help="frames per second (a plain number)"),
-    Setting("bpm", NUMBER, 120.0, 0, math.inf, "beats/min", help="tempo of beat times (`4b`) and `beat`"),
+    Setting("bpm", NUMBER, 120.0, 1, 1000, "beats/min", help="tempo of beat times (`4b`) and `beat`"),
     Setting("seed", SEED, 0, trackable=True, column=FRAME, short="seed",
             help="the engine's seed per frame (floored, modulo 2^32); `N iter` adds the frame number, `random` draws one"),
     Setting("strength", NUMBER, 0.35, 0.0, 1.0, "", trackable=True, column=FRAME, short="str",
@@ -114,14 +118,14 @@ SETTINGS: tuple[Setting, ...] = (
             help="the point the camera heads for, x then y in fractions of the frame (0,0 is top-left)"),
     Setting("pan", PAIR, "0, 0", unit="pixels/frame", where=_C, parts=("pan_x", "pan_y"), short="pan",
             optional=True, help="x then y; positive x moves the picture right, positive y down"),
-    Setting("pan_x", NUMBER, 0.0, unit="pixels/frame", where=_K, trackable=True, column=MOTION,
+    Setting("pan_x", NUMBER, 0.0, -MAX_PAN, MAX_PAN, unit="pixels/frame", where=_K, trackable=True, column=MOTION,
             help="pixels per frame"),
-    Setting("pan_y", NUMBER, 0.0, unit="pixels/frame", where=_K, trackable=True, column=MOTION,
+    Setting("pan_y", NUMBER, 0.0, -MAX_PAN, MAX_PAN, unit="pixels/frame", where=_K, trackable=True, column=MOTION,
             help="pixels per frame"),
-    Setting("rotate", NUMBER, 0.0, unit="degrees/frame", where=_C, trackable=True, column=MOTION, short="rot",
+    Setting("rotate", NUMBER, 0.0, -3600.0, 3600.0, unit="degrees/frame", where=_C, trackable=True, column=MOTION, short="rot",
             optional=True, help="degrees per frame, counter-clockwise"),
-    Setting("focus_x", NUMBER, 0.5, where=_K, trackable=True, column=MOTION, help="0 is the left edge, 1 the right"),
-    Setting("focus_y", NUMBER, 0.5, where=_K, trackable=True, column=MOTION, help="0 is the top edge, 1 the bottom"),
+    Setting("focus_x", NUMBER, 0.5, -10.0, 10.0, where=_K, trackable=True, column=MOTION, help="0 is the left edge, 1 the right"),
+    Setting("focus_y", NUMBER, 0.5, -10.0, 10.0, where=_K, trackable=True, column=MOTION, help="0 is the top edge, 1 the bottom"),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from PIL import Image
 
 pytest.importorskip("pygls")
 
@@ -131,7 +132,7 @@ def test_diagnostics_come_from_the_compiler_with_codes_and_hints(tmp_path):
     problems = analyze(SCENE.replace("fps 12", "fsp 12") + 'init "missing.png"\n', str(path)).problems
     assert [p.code for p in problems] == ["R201", "R505"]  # every problem of the file, in line order
     assert problems[0].span == Span(1, 1, 1, 4) and problems[0].hint == "did you mean 'fps'?"
-    (tmp_path / "missing.png").write_bytes(b"")  # files beside the script are read from disk
+    Image.new("RGB", (8, 8)).save(tmp_path / "missing.png")  # files beside the script are read from disk
     assert analyze(SCENE + 'init "missing.png"\n', str(path)).problems == ()
     # the engines' own checks, as `ride check` makes them
     assert [p.code for p in analyze(SCENE + "scheduler eulr\n", str(path)).problems] == ["R601"]

@@ -89,6 +89,16 @@ def test_a_partial_plan_json_is_refused():
         Plan.from_json(plan.to_json(0, 10))
 
 
+def _png(color) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 class MemoryReader:
     """Files in memory: the compiler must read through the reader it is given, and nothing else."""
 
@@ -111,14 +121,15 @@ class MemoryReader:
 
 def test_the_compiler_reads_files_only_through_its_reader(tmp_path):
     script = b'init "start.png"\ntimeline {\n  0 image "key.png"\n  5 end\n}\n'
-    reader = MemoryReader({"scene.ride": script, "start.png": b"first", "key.png": b"second"})
+    first, second = _png((10, 20, 30)), _png((40, 50, 60))  # images: their headers are read at check time
+    reader = MemoryReader({"scene.ride": script, "start.png": first, "key.png": second})
     plan = load(tmp_path / "scene.ride", reader=reader)  # nothing of it is on disk
     assert {"scene.ride", "start.png", "key.png"} <= set(reader.asked)
     assert set(plan.settings.assets) == {"start.png", "key.png"}
-    other = load(tmp_path / "scene.ride", reader=MemoryReader({**reader.files, "key.png": b"changed"}))
+    other = load(tmp_path / "scene.ride", reader=MemoryReader({**reader.files, "key.png": _png((70, 80, 90))}))
     assert other.keys()[0] != plan.keys()[0]  # an image's bytes are in the keys
     with pytest.raises(RideError, match=r"file not found: 'key.png'"):
-        load(tmp_path / "scene.ride", reader=MemoryReader({"scene.ride": script, "start.png": b"x"}))
+        load(tmp_path / "scene.ride", reader=MemoryReader({"scene.ride": script, "start.png": first}))
 
 
 def test_an_unknown_scheduler_is_the_engines_check_and_points_at_its_line(tmp_path, capsys):

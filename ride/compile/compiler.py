@@ -21,9 +21,10 @@ from ..errors import Diagnostics, RideCompileError, RideSyntaxError, Span
 from ..language import nodes as n
 from ..language.syntax import parse
 from ..plan import CAMERA_COLUMNS, Plan, Settings
-from ..settings import NUMERIC, Setting
-from .curves import CurveKey, compile_expr, ease, evaluate_keys, key_ranges
+from ..settings import BY_NAME, NUMERIC, Setting
+from .curves import CurveKey, check_transition, compile_expr, ease, evaluate_keys, key_ranges
 from .environment import TimeEnvironment
+from .motion import check_composed_motion
 from .reader import FILES, Reader
 from .scene import Folder, scene_settings, setting_spans
 from .statements import Statements, gather
@@ -75,6 +76,14 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
                    random_seed: int | None = None, overrides: Overrides | None = None,
                    reader: Reader = FILES) -> Plan:
     """The Plan of a parsed script; its problems go to `diagnostics` (an empty plan if there are any)."""
+    # inf and nan from a script's numbers are range errors of their setting (every column is
+    # checked for them), never numpy warnings printed with ride's own source lines
+    with np.errstate(all="ignore"):
+        return _compile(script, diagnostics, path, random_seed, overrides, reader)
+
+
+def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed: int | None,
+             overrides: Overrides | None, reader: Reader) -> Plan:
     overrides = overrides or Overrides()
     base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
     g = gather(script, diagnostics)
@@ -84,8 +93,8 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
         diagnostics.error("R302", f"fps must be more than 0 and at most 240, not {fps:g}", g.values["fps"][0].span,
                           "12 to 30 is usual; a feedback video often uses 12 or 15")
         fps = 12.0
-    if bpm <= 0:
-        diagnostics.error("R303", "bpm must be positive", g.values["bpm"][0].span,
+    if not BY_NAME["bpm"].low <= bpm <= BY_NAME["bpm"].high:
+        diagnostics.error("R303", f"bpm must be {BY_NAME['bpm'].range_text()}", g.values["bpm"][0].span,
                           "the tempo of `4b` times and `beat`, e.g. `bpm 120`")
         bpm = 120.0
     width, height = _size(g, diagnostics, overrides)
@@ -117,6 +126,10 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
         conditioning = close_loop(conditioning, loop_blend)
     t = values.env["t"]
     diffuse = (t % settings.cadence == 0) | (t == length - 1)
+    span = g.values["zoom"][0].span if "zoom" in g.values else g.loop.span if g.loop else Span.point(1, 1)
+    check_composed_motion(columns["zoom"], diffuse, settings.loop_frames, span, diagnostics)
+    if diagnostics:
+        return _empty_plan()
     return Plan(settings, columns, conditioning, negatives, diffuse)
 
 
@@ -223,7 +236,7 @@ class _Values:
                     "R401", f"this key (frame {frame:g}) comes before the previous key (frame {previous:g})",
                     key.time.span, "keys must be in increasing time order")
                 continue
-            self.check_transition(key.transition)
+            check_transition(key.transition, self.diagnostics)
             previous = frame
             placed.append((frame, key))
         # Each key's value is evaluated only over the frames that read it (10,000 keys over every
@@ -239,13 +252,6 @@ class _Values:
             if value is not None:
                 keys.append(CurveKey(frame, value[0] if constant else value, key.transition, lo))
         return evaluate_keys(keys, self.length) if keys and not failed else None
-
-    def check_transition(self, transition: n.Transition | None) -> None:
-        if transition is not None and transition.kind == "bezier":
-            x1, _, x2, _ = transition.points
-            if not (0 <= x1 <= 1 and 0 <= x2 <= 1):
-                self.diagnostics.error("R316", "bezier x values must be between 0 and 1", transition.span,
-                                       "as in CSS: bezier(x1, y1, x2, y2) with x1 and x2 in [0, 1]")
 
     def numeric(self, spec: Setting, g: Statements) -> np.ndarray:
         if spec.name not in g.values:
@@ -275,6 +281,7 @@ def _loop_blend(g: Statements, diagnostics: Diagnostics, clock: Clock) -> tuple[
         diagnostics.error("R409", "`loop close` needs a length", loop.span,
                           "write e.g. `loop close 40` (frames) or `loop close 3s`")
         return blend, 0
+    check_transition(loop.transition, diagnostics, blend=True)
     frames = int(round(clock.duration(loop.duration)))
     if not 1 <= frames < length:
         diagnostics.error("R410", f"loop close {frames} must be between 1 and the scene's length minus 1 "
@@ -316,7 +323,7 @@ def _check_sources(keys, folder: Folder) -> None:
     for key in keys:
         for term in key.node.mix:
             if isinstance(term.source, n.Image):
-                folder.asset(term.source.path, term.source.span)
+                folder.image(term.source.path, term.source.span)
 
 
 def _empty_plan() -> Plan:

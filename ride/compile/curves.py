@@ -1,8 +1,8 @@
 """Expressions and keyframe curves, evaluated over the whole frame array at once.
 
 An expression is a ride AST (never a Python string a user wrote): it is checked against
-the allow-list here, printed as numexpr source, and evaluated once for all frames. This
-is the only module that imports numexpr.
+the allow-list and printed as numexpr source (expressions.py), and evaluated here once for all
+frames. This is the only module that imports numexpr.
 """
 
 from __future__ import annotations
@@ -13,142 +13,18 @@ from dataclasses import dataclass
 import numexpr
 import numpy as np
 
-from ..errors import Diagnostics, did_you_mean
+from ..errors import Diagnostics
 from ..language import nodes as n
+from .expressions import CONSTANTS, FUNCTIONS, MACROS, PREFIX, TIME_VARIABLES, Compiled, compile_expr
 
-# name -> number of arguments (numexpr's own functions)
-FUNCTIONS = {
-    "sin": 1, "cos": 1, "tan": 1, "arcsin": 1, "arccos": 1, "arctan": 1, "arctan2": 2,
-    "sinh": 1, "cosh": 1, "tanh": 1, "sqrt": 1, "exp": 1, "log": 1, "log10": 1, "log2": 1,
-    "abs": 1, "floor": 1, "ceil": 1, "round": 1, "sign": 1, "minimum": 2, "maximum": 2,
-    "where": 3, "fmod": 2, "hypot": 2,
-}
-# ride's conveniences, rewritten into numexpr: name -> (arity, template)
-MACROS = {
-    "min": (2, "minimum({0}, {1})"),
-    "max": (2, "maximum({0}, {1})"),
-    "clip": (3, "minimum(maximum({0}, {1}), {2})"),
-    "lerp": (3, "({0} + ({1} - {0}) * {2})"),
-    "frac": (1, "({0} - floor({0}))"),
-    "smoothstep": (1, "(minimum(maximum({0}, 0.0), 1.0) ** 2 * (3.0 - 2.0 * minimum(maximum({0}, 0.0), 1.0)))"),
-}
-TIME_VARIABLES = ("t", "sec", "n", "u", "fps", "beat")
-CONSTANTS = {"pi": float(np.pi), "e": float(np.e)}
-MAX_DEPTH = 64
-MAX_NODES = 2000
-
-
-@dataclass
-class Compiled:
-    """An expression as numexpr source, with what it reads."""
-
-    source: str
-    names: frozenset[str]
-
-
-def compile_expr(expr: n.Expr, known: set[str], diagnostics: Diagnostics) -> Compiled | None:
-    """Check `expr` against the allow-list; return numexpr source, or None after adding diagnostics."""
-    before = len(diagnostics)
-    names: set[str] = set()
-    count = [0]
-    source, _ = _emit(expr, known, diagnostics, names, depth=0, count=count)
-    if count[0] > MAX_NODES:
-        diagnostics.error("R308", f"expression is too long ({count[0]} parts)", expr.span,
-                                f"the limit is {MAX_NODES}; split it with `let`")
-    return Compiled(source, frozenset(names)) if len(diagnostics) == before else None
-
-
-# numexpr keeps truth values and numbers apart (`-(t > 2)` and `t & 1` have no opcode), so each
-# piece is emitted with its kind and converted where the other kind is needed.
-_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
-_LEVELS = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "&": 3, "|": 4}
-
-
-def _number(piece: tuple[str, str]) -> str:
-    source, kind = piece
-    return f"where({source}, 1.0, 0.0)" if kind == "bool" else source
-
-
-def _truth(piece: tuple[str, str]) -> str:
-    source, kind = piece
-    return source if kind == "bool" else f"({source} != 0.0)"
-
-
-def _emit(expr, known, diagnostics, names, depth, count) -> tuple[str, str]:
-    """numexpr source for `expr` and its kind: "num" or "bool"."""
-    count[0] += 1
-    if depth > MAX_DEPTH:
-        if depth == MAX_DEPTH + 1:
-            diagnostics.error("R308", "expression is nested too deeply", expr.span,
-                                    f"the limit is {MAX_DEPTH} levels; split it with `let`")
-        return "0.0", "num"
-    emit = lambda e: _emit(e, known, diagnostics, names, depth + 1, count)  # noqa: E731
-    if isinstance(expr, n.Num):
-        if not np.isfinite(expr.value):
-            diagnostics.error("R310", "number is too large", expr.span, "numbers must be finite")
-        return repr(float(expr.value)), "num"
-    if isinstance(expr, n.Name):
-        return _name(expr, known, diagnostics, names), "num"
-    if isinstance(expr, n.Call):
-        return _call(expr, [emit(a) for a in expr.args], known, diagnostics), "num"
-    if isinstance(expr, n.Unary):
-        operand = emit(expr.operand)
-        if expr.op == "~":
-            return f"(~{_truth(operand)})", "bool"
-        return f"({expr.op}{_number(operand)})", "num"
-    if isinstance(expr, n.Binary):
-        # a flat chain (1 + 2 + 3 + ...) is long, not deep: its left spine keeps the depth
-        chained = isinstance(expr.left, n.Binary) and _LEVELS.get(expr.left.op) == _LEVELS.get(expr.op)
-        left = _emit(expr.left, known, diagnostics, names, depth if chained else depth + 1, count)
-        if chained:  # left-associative in numexpr (Python) too: its parentheses can go, and must,
-            left = (left[0][1:-1], left[1])  # as Python's parser refuses 200 nested ones
-        right = emit(expr.right)
-        if expr.op in ("&", "|"):
-            return f"({_truth(left)} {expr.op} {_truth(right)})", "bool"
-        kind = "bool" if expr.op in _COMPARISONS else "num"
-        return f"({_number(left)} {expr.op} {_number(right)})", kind
-    raise TypeError(f"not an expression: {expr!r}")
-
-
-def _name(expr: n.Name, known, diagnostics, names) -> str:
-    if expr.id in CONSTANTS:
-        return repr(CONSTANTS[expr.id])
-    if expr.id not in known:
-        hint = did_you_mean(expr.id, known | set(CONSTANTS))
-        if expr.id in FUNCTIONS or expr.id in MACROS:
-            hint = f"'{expr.id}' is a function: write {expr.id}(...)"
-        diagnostics.error("R210", f"unknown name '{expr.id}'", expr.span, hint)
-        return "0.0"
-    names.add(expr.id)
-    return expr.id
-
-
-def _call(expr: n.Call, args: list[tuple[str, str]], known, diagnostics) -> str:
-    if expr.func in FUNCTIONS:
-        arity, template = FUNCTIONS[expr.func], None
-    elif expr.func in MACROS:
-        arity, template = MACROS[expr.func]
-    else:
-        hint = did_you_mean(expr.func, set(FUNCTIONS) | set(MACROS))
-        if expr.func in known:
-            hint = f"'{expr.func}' is a value, not a function"
-        diagnostics.error("R211", f"unknown function '{expr.func}'", expr.span, hint)
-        return "0.0"
-    if len(args) != arity:
-        plural = "s" if arity != 1 else ""
-        diagnostics.error("R212", f"{expr.func}() takes {arity} argument{plural}, not {len(args)}",
-                                expr.span, f"write {expr.func}({', '.join('xyz'[:arity])})")
-        return "0.0"
-    if expr.func == "where":  # a truth value, then two numbers
-        return f"where({_truth(args[0])}, {_number(args[1])}, {_number(args[2])})"
-    sources = [_number(a) for a in args]
-    return template.format(*sources) if template else f"{expr.func}({', '.join(sources)})"
+__all__ = ["CONSTANTS", "FUNCTIONS", "MACROS", "TIME_VARIABLES", "Compiled", "compile_expr", "evaluate",
+           "CurveKey", "ease", "cubic_bezier", "evaluate_keys", "check_transition"]
 
 
 def evaluate(compiled: Compiled, env: Mapping[str, np.ndarray | float], length: int) -> np.ndarray:
     """Evaluate over all frames; always returns a float64 array of `length`."""
-    local = {name: env[name] for name in compiled.names}
-    with np.errstate(all="ignore"):
+    local = {PREFIX + name: env[name] for name in compiled.names}  # names as compile_expr printed them
+    with np.errstate(all="ignore"):  # inf and nan are range errors of the value's setting, not warnings
         result = numexpr.evaluate(compiled.source, local_dict=local, global_dict={})
     result = np.asarray(result, dtype=np.float64)
     if result.shape != (length,):
@@ -184,6 +60,25 @@ def key_ranges(frames: list[float], length: int) -> list[tuple[int, int]]:
     last = len(frames) - 1
     return [(0 if i == 0 else bounds[max(i - 2, 0)], length if i == last else bounds[min(i + 2, last)])
             for i in range(len(frames))]
+
+
+# A morph's or a loop closure's eased position is a blend weight: an overshoot (CSS's "back"
+# easings reach about -0.55 and 1.55) is a style, a weight of 1e300 is an embedding of inf.
+BLEND_OVERSHOOT = (-1.0, 2.0)
+
+
+def check_transition(transition: n.Transition | None, diagnostics: Diagnostics, blend: bool = False) -> None:
+    """A transition's own numbers, wherever it is written (a track key; `morph` and `loop close`
+    with `blend`, whose y values are bounded too)."""
+    if transition is None or transition.kind != "bezier":
+        return
+    x1, y1, x2, y2 = transition.points
+    if not (0 <= x1 <= 1 and 0 <= x2 <= 1):
+        diagnostics.error("R316", "bezier x values must be between 0 and 1", transition.span,
+                          "as in CSS: bezier(x1, y1, x2, y2) with x1 and x2 in [0, 1]")
+    elif blend and not all(BLEND_OVERSHOOT[0] <= y <= BLEND_OVERSHOOT[1] for y in (y1, y2)):
+        diagnostics.error("R316", "bezier y values of a morph or a loop closure must be between -1 and 2",
+                          transition.span, "the eased position is a blend weight: e.g. bezier(0.3, -0.5, 0.7, 1.5)")
 
 
 def ease(transition: n.Transition | None, p: np.ndarray) -> np.ndarray:

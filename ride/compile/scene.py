@@ -10,8 +10,12 @@ from ..errors import Diagnostics, Span, did_you_mean
 from ..language import nodes as n
 from ..plan import Adapter
 from ..settings import WORD_SETTINGS
-from .reader import Reader
+from .reader import Reader, image_header
 from .statements import Statements
+
+MAX_IMAGE_PIXELS = 8192 * 8192  # the largest frame ride renders: a larger image is only shrunk again
+MAX_NAME_BYTES = 255  # a file name longer than this no common file system can hold
+MAX_PATH_BYTES = 1024  # a whole path: Linux allows 4096 with the folders above the script's
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,19 @@ class Folder:
     diagnostics: Diagnostics
 
     def inside(self, relative: str, span: Span) -> Path | None:
-        target = (self.base / relative).resolve()
+        if "\x00" in relative or len(relative.encode("utf-8", "replace")) > MAX_PATH_BYTES or any(
+                len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in relative.split("/")):
+            shown = relative if len(relative) <= 40 else relative[:37] + "..."
+            self.diagnostics.error("R511", f"path '{shown}' cannot name a file", span,
+                                   f"a path holds no NUL character (\\0), is at most {MAX_PATH_BYTES} bytes, "
+                                   f"and each name in it at most {MAX_NAME_BYTES}")
+            return None
+        try:
+            target = (self.base / relative).resolve()
+        except (OSError, RuntimeError) as error:  # a symlink loop, a path too long for the system
+            self.diagnostics.error("R511", f"path '{relative[:40]}' cannot name a file: {error}", span,
+                                   "check the path")
+            return None
         if Path(relative).is_absolute() or not target.is_relative_to(self.base):
             self.diagnostics.error("R502", f"path '{relative}' leaves the script's folder", span,
                                    "paths in a script are relative to its folder and stay inside it")
@@ -41,19 +57,41 @@ class Folder:
             self.diagnostics.error("R504", f"output '{relative}' is not a video ride writes", span,
                                    "use .mp4, .webm or .gif, or a folder name ending in '/' for PNG frames")
 
-    def asset(self, relative: str, span: Span) -> str:
+    def asset(self, relative: str, span: Span) -> Path | None:
+        """The file a path names, or None after reporting why it cannot be used."""
         target = self.inside(relative, span)
-        if target is not None and not self.reader.is_file(target):
+        if target is not None and not self._is_file(target):
             self.diagnostics.error("R505", f"file not found: '{relative}'", span,
                                    "paths are relative to the script's folder")
+            return None
+        return target
+
+    def image(self, relative: str, span: Span) -> str:
+        """An image file (`init`, an `image` key): its header read now, so a render will not fail on it."""
+        target = self.asset(relative, span)
+        if target is not None:
+            header = image_header(self.reader, target, MAX_IMAGE_PIXELS)
+            if header.too_large:
+                self.diagnostics.error("R512", f"image '{relative}' {header.problem}", span,
+                                       f"use an image of at most {MAX_IMAGE_PIXELS:,} pixels "
+                                       "(e.g. 8192x8192); ride resizes it to the frame size anyway")
+            elif header.problem:
+                self.diagnostics.error("R513", f"image '{relative}' {header.problem}", span,
+                                       "save it as PNG, JPEG or WebP")
         return relative
+
+    def _is_file(self, path: Path) -> bool:
+        try:
+            return self.reader.is_file(path)
+        except (OSError, ValueError):
+            return False
 
     def digests(self, relatives) -> dict[str, str]:
         """Each existing file's content digest: an image's pixels are part of its frames' keys."""
         out: dict[str, str] = {}
         for relative in relatives:
             path = self.base / relative
-            if relative not in out and self.reader.is_file(path):
+            if relative not in out and "\x00" not in relative and self._is_file(path):
                 out[relative] = hashlib.sha256(self.reader.read_bytes(path)).hexdigest()[:24]
         return out
 
@@ -64,9 +102,11 @@ def scene_settings(g: Statements, folder: Folder, path: str) -> dict:
     texts = {name: st.text for name, st in g.texts.items()}
     out: dict = {"title": texts.get("title", ""), "model": texts.get("model"),
                  "output": texts.get("output") or Path(path).with_suffix(".mp4").name}
-    for name in ("init", "audio"):
-        if name in g.texts:
-            out[name] = folder.asset(g.texts[name].text, g.texts[name].span)
+    if "init" in g.texts:
+        out["init"] = folder.image(g.texts["init"].text, g.texts["init"].span)
+    if "audio" in g.texts:
+        folder.asset(g.texts["audio"].text, g.texts["audio"].span)
+        out["audio"] = g.texts["audio"].text
     if "output" in g.texts:
         folder.check_output(out["output"], g.texts["output"].span)
     if g.scheduler:

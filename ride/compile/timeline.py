@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import Diagnostics
 from ..language import nodes as n
 from ..plan import Conditioning, Mix, Morph, Source, Weighted
-from .curves import ease
+from .curves import check_transition, ease
 from .timing import Clock
 
 MORPH_METHODS = ("lerp", "slerp")
@@ -84,7 +84,13 @@ def resolve_keys(timeline: n.Timeline, clock: Clock, diagnostics: Diagnostics) -
             morph_frames = _nearest_frame(clock.duration(entry.morph.duration))
             method = entry.morph.method or DEFAULT_MORPH
             transition = entry.morph.transition
+            check_transition(transition, diagnostics, blend=True)
         keys.append(ResolvedKey(frame, mix, morph_frames, method, transition, entry.negative, entry))
+    if not diagnostics and not any(isinstance(entry, n.TimelineKey) for entry in timeline.entries):
+        # (only when nothing else is reported: a key the parser dropped already has its error)
+        where = timeline.entries[0].span if timeline.entries else timeline.span
+        diagnostics.error("R408", "the timeline has no key: nothing says what the frames show", where,
+                          "add a line like `0 \"a prompt\"` before the end")
     if keys and keys[0].node.morph is not None:
         diagnostics.error("R414", "the first key has nothing to morph from", keys[0].node.morph.span,
                           "`morph` blends from the previous key's sources; remove it here, or put a key before")

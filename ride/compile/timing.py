@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from ..errors import Diagnostics
 from ..language import nodes as n
 
+# A time further than this (in frames) is held here: every check past it (the scene's length,
+# a key after the end, `loop close` longer than the scene) then says what is wrong, where a
+# number of seconds or beats scaled past float range would have become inf.
+FARTHEST = 1e15
+
 
 @dataclass
 class Clock:
@@ -37,11 +42,14 @@ class Clock:
                 diagnostics.error("R413", "a relative time (+N) needs a key before it", time.span,
                                         "write the first key's time as a number, e.g. `0`")
                 return None
-            return previous + amount
-        return amount
+            return min(previous + amount, FARTHEST)
+        return min(amount, FARTHEST)
 
     def duration(self, time: n.TimeRef) -> float:
-        """A length of time in frames (for `morph 10`, `loop close 2s`, `+12`)."""
+        """A length of time in frames (for `morph 10`, `loop close 2s`, `+12`), at most FARTHEST."""
+        return min(self._frames(time), FARTHEST)
+
+    def _frames(self, time: n.TimeRef) -> float:
         if time.unit == "s":
             return time.amount * self.fps
         if time.unit == "b":

@@ -7,11 +7,13 @@ converted at one boundary (`parse`), so the rest of ride only sees problems with
 from __future__ import annotations
 
 import functools
+import math
 import re
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
+from lark.visitors import Discard
 
 from ..errors import Diagnostics, Problem, RideSyntaxError, Span
 from ..settings import grammar_text
@@ -21,6 +23,8 @@ from .recovery import GiveUp, parse_recovering
 
 MAX_SOURCE_BYTES = 2_000_000  # a scene script is text a person wrote; this is far beyond any
 MAX_SYNTAX_ERRORS = 100  # past this the file is likely not a scene script at all
+MAX_NUMBER_CHARS = 100  # a number literal longer than this is a paste gone wrong, not a value
+NUMBER_TOO_LARGE = "R310"
 
 
 def grammar_path() -> Path:
@@ -76,7 +80,7 @@ def _parse_into(text: str, diagnostics: Diagnostics) -> n.Script | None:
     except GiveUp:
         return None
     try:
-        return _ToNodes().transform(tree)
+        return _ToNodes(diagnostics).transform(tree)
     except RecursionError:
         pass
     except VisitError as error:  # a value the grammar admits but a node cannot hold
@@ -107,13 +111,52 @@ def _unquote(token: Token) -> str:
     return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), token[1:-1])
 
 
-def _time(token: Token, relative: bool, span: Span) -> n.TimeRef:
-    match = re.fullmatch(r"(\d+(?:\.\d*)?)(s|b|f|%)?", str(token))
-    return n.TimeRef(match.group(2) or "f", float(match.group(1)), relative, span)
+def _number(text: str, span: Span, diagnostics: Diagnostics, default: float = 0.0) -> float:
+    """Every number of a script is read here: one that is not finite, or absurdly long, is a
+    positioned error (and `default` stands in for it, so checking goes on)."""
+    value = float(text) if len(text) <= MAX_NUMBER_CHARS else math.inf
+    if math.isfinite(value):
+        return value
+    what = "long" if len(text) > MAX_NUMBER_CHARS else "large"
+    diagnostics.error(NUMBER_TOO_LARGE, f"number is too {what} ({text[:20]}{'...' if len(text) > 20 else ''})", span,
+                      f"numbers must be finite, with at most {MAX_NUMBER_CHARS} characters")
+    return default
 
 
 @v_args(meta=True, inline=True)
 class _ToNodes(Transformer):
+    def __init__(self, diagnostics: Diagnostics):
+        super().__init__()
+        self.diagnostics = diagnostics
+
+    def _transform_tree(self, tree):
+        """Lark's transform, without recursion: a flat chain `t + t + ...` of 1,500 terms is a
+        left-deep tree 1,500 levels deep, which recursion cannot walk (depth is checked later,
+        where it means something: an expression's nesting, R308)."""
+        order, stack = [], [tree]
+        while stack:  # pre-order: each node before its descendants
+            node = stack.pop()
+            order.append(node)
+            stack.extend(c for c in node.children if isinstance(c, Tree))
+        done: dict[int, object] = {}
+        for node in reversed(order):  # so every node comes after its descendants
+            children = []
+            for c in node.children:
+                if isinstance(c, Tree):
+                    c = done.pop(id(c))
+                elif self.__visit_tokens__ and isinstance(c, Token):
+                    c = self._call_userfunc_token(c)
+                if c is not Discard:
+                    children.append(c)
+            done[id(node)] = self._call_userfunc(node, children)
+        return done[id(tree)]
+
+    def _time(self, token: Token, relative: bool, span: Span) -> n.TimeRef:
+        match = re.fullmatch(r"(\d+(?:\.\d*)?)(s|b|f|%)?", str(token))
+        return n.TimeRef(match.group(2) or "f", _number(match.group(1), span, self.diagnostics), relative, span)
+
+    def _float(self, token: Token, default: float = 0.0) -> float:
+        return _number(str(token), _tspan(token), self.diagnostics, default)
     def start(self, meta, *statements):
         return n.Script(tuple(s for s in statements if s is not None), _span(meta))
 
@@ -128,8 +171,9 @@ class _ToNodes(Transformer):
         return tuple(values)
 
     def size_setting(self, meta, size):
-        width, height = re.split(r"\s*[xX]\s*", str(size))
-        return n.SizeSetting(int(width), int(height), _span(meta))
+        sides = re.split(r"\s*[xX]\s*", str(size))
+        width, height = (int(_number(side, _span(meta), self.diagnostics, 512)) for side in sides)
+        return n.SizeSetting(width, height, _span(meta))
 
     def seed_setting(self, meta, value, iterate):
         return n.SeedSetting(value, iterate is not None, _span(meta))
@@ -174,16 +218,16 @@ class _ToNodes(Transformer):
         return n.Key(time, value, transition, _span(meta))
 
     def abs_time(self, meta, token):
-        return _time(token, False, _span(meta))
+        return self._time(token, False, _span(meta))
 
     def rel_time(self, meta, token):
-        return _time(token, True, _span(meta))
+        return self._time(token, True, _span(meta))
 
     def end_time(self, meta):
         return n.TimeRef("end", 0.0, False, _span(meta))
 
     def duration(self, meta, token):
-        return _time(token, False, _span(meta))
+        return self._time(token, False, _span(meta))
 
     def linear(self, meta):
         return n.Transition("linear", span=_span(meta))
@@ -201,10 +245,10 @@ class _ToNodes(Transformer):
         return n.Transition("bezier", "", tuple(points), _span(meta))
 
     def signed_pos(self, meta, token):
-        return float(token)
+        return self._float(token)
 
     def signed_neg(self, meta, token):
-        return -float(token)
+        return -self._float(token)
 
     # timeline
     def timeline(self, meta, *entries):
@@ -223,10 +267,10 @@ class _ToNodes(Transformer):
         return tuple(terms)
 
     def weighted(self, meta, source, weight):
-        return n.Term(source, float(weight) if weight is not None else None, _span(meta))
+        return n.Term(source, self._float(weight, 1.0) if weight is not None else None, _span(meta))
 
     def weighted_first(self, meta, weight, source):
-        return n.Term(source, float(weight), _span(meta))
+        return n.Term(source, self._float(weight, 1.0), _span(meta))
 
     def prompt(self, meta, string):
         return n.Prompt(_unquote(string), _span(meta))
@@ -239,7 +283,7 @@ class _ToNodes(Transformer):
 
     # expressions
     def number(self, meta, token):
-        return n.Num(float(token), _span(meta))
+        return n.Num(self._float(token), _span(meta))
 
     def name(self, meta, token):
         return n.Name(str(token), _span(meta))
