@@ -1,38 +1,11 @@
 """Faults in rendering and watching (issue 10): nothing lost, nothing deleted that ride did not write,
 watch mode never dies."""
 
-import re
-import warnings
-
 import numpy as np
 from conftest import write_scene
+from test_hostile import TIMELINE, render
 
 from ride.cli import main
-
-TIMELINE = 'timeline {\n  0 "a road"\n  12 end\n}\n'
-POSITIONED = re.compile(r"scene\.ride:(\d+):(\d+): error: ")
-
-
-def check(tmp_path, capsys, text: str) -> tuple[int, str]:
-    """`ride check` of `text`: its exit code and what it printed to stderr."""
-    path = write_scene(tmp_path, text)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a numpy warning reaching the user is a finding too
-        code = main(["check", str(path)])
-    return code, capsys.readouterr().err
-
-
-def assert_error_at(err: str, line: int, words: str = "") -> None:
-    found = POSITIONED.search(err)
-    assert found, err
-    assert int(found.group(1)) == line, err
-    assert words in err, err
-
-
-def render(tmp_path, capsys, text: str, *extra: str) -> tuple[int, str]:
-    path = write_scene(tmp_path, text)
-    code = main(["render", str(path), "--size", "64x64", "--no-cache", "-o", str(tmp_path / "out.mp4"), *extra])
-    return code, capsys.readouterr().err
 
 
 def test_watch_survives_any_error_of_a_pass(tmp_path):
