@@ -68,3 +68,11 @@ def test_a_problem_shows_its_code():
     with pytest.raises(RideError) as caught:
         ride.compile_text("zom 1\n" + TIMELINE, "scene.ride")
     assert str(caught.value).startswith("scene.ride:1:1: error: unknown setting 'zom'")
+
+
+def test_a_timeline_word_written_as_a_setting_says_where_it_belongs(tmp_path):
+    for word, where in (("morph 3", "morph belongs on a timeline key"), ('image "x.png"', "an image is a timeline key")):
+        with pytest.raises(RideError) as caught:
+            ride.compile_text(word + '\ntimeline {\n  0 "a road"\n  12 end\n}\n', str(tmp_path / "scene.ride"))
+        (problem,) = caught.value.problems
+        assert problem.code == "R201" and where in problem.hint

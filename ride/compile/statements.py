@@ -75,7 +75,8 @@ class _Gatherer:
             self.error("R203", f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
             return
         if isinstance(st, n.Unknown):
-            hint = did_you_mean(st.name, CAMERA_SETTINGS if in_camera else CAMERA_SETTINGS + TOP_LEVEL_SETTINGS)
+            hint = _KEY_WORDS.get(st.name) or \
+                did_you_mean(st.name, CAMERA_SETTINGS if in_camera else CAMERA_SETTINGS + TOP_LEVEL_SETTINGS)
             self.error("R201", f"unknown setting '{st.name}'", st.span, hint)
             return
         if isinstance(st, n.Let):
@@ -139,6 +140,13 @@ class _Gatherer:
             return
         self.set_value(st.name, st, (st.block,))
 
+
+# Words of a timeline key, written as if they were settings: where they belong instead.
+_KEY_WORDS = {
+    "morph": 'morph belongs on a timeline key: `25  "a prompt"  morph 10` arrives over the 10 frames before 25',
+    "image": 'an image is a timeline key: `25  image "stills/valley.png"`',
+    "end": "`end` is the timeline's last line (`275 end`), or a track key's time",
+}
 
 # Statements kept whole, by the setting's name (also its field in Statements).
 _SINGLE = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "scheduler", n.LoopSetting: "loop",
