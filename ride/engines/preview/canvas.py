@@ -68,34 +68,32 @@ def over(image: np.ndarray, colour, alpha) -> None:
     image += (np.asarray(colour, dtype=np.float32) - image) * np.asarray(alpha, dtype=np.float32)[..., None]
 
 
+def _cell(i: np.ndarray, j, seed: int) -> np.ndarray:
+    """The random value (0..1) of the unit cell (i, j): an integer hash, the same wherever it is asked."""
+    h = (i * 374761393 + j * 668265263 + seed * 144665) & 0xFFFFFFFF
+    h = ((h ^ (h >> 13)) * 1274126177) & 0xFFFFFFFF
+    return (h >> 8).astype(np.float32) * np.float32(1 / 16777216)
+
+
 def value_noise(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     """Smooth noise in 0..1 with one random value per unit cell, fixed wherever (x, y) are in the world."""
     fx, fy = np.floor(x), np.floor(y)
     tx, ty = x - fx, y - fy
     tx, ty = tx * tx * (3 - 2 * tx), ty * ty * (3 - 2 * ty)
     ix, iy = fx.astype(np.int64), fy.astype(np.int64)
-
-    def corner(i, j):
-        h = (i * 374761393 + j * 668265263 + seed * 144665) & 0xFFFFFFFF
-        h = ((h ^ (h >> 13)) * 1274126177) & 0xFFFFFFFF
-        return (h >> 8).astype(np.float32) * np.float32(1 / 16777216)
-
-    top = corner(ix, iy) + (corner(ix + 1, iy) - corner(ix, iy)) * tx
-    bottom = corner(ix, iy + 1) + (corner(ix + 1, iy + 1) - corner(ix, iy + 1)) * tx
+    c00, c10 = _cell(ix, iy, seed), _cell(ix + 1, iy, seed)
+    c01, c11 = _cell(ix, iy + 1, seed), _cell(ix + 1, iy + 1, seed)
+    top = c00 + (c10 - c00) * tx
+    bottom = c01 + (c11 - c01) * tx
     return (top + (bottom - top) * ty).astype(np.float32)
 
 
 def line_noise(x: np.ndarray, seed: int) -> np.ndarray:
-    """Smooth 1D noise in 0..1 (a skyline's ups and downs), one random value per unit."""
+    """Smooth 1D noise in 0..1 (a skyline's ups and downs), one random value per unit: row 0 of the cells."""
     fx = np.floor(x)
     t = x - fx
     i = fx.astype(np.int64)
-    h = (i * 374761393 + seed * 144665) & 0xFFFFFFFF
-    h = ((h ^ (h >> 13)) * 1274126177) & 0xFFFFFFFF
-    a = (h >> 8).astype(np.float32) * np.float32(1 / 16777216)
-    h = ((i + 1) * 374761393 + seed * 144665) & 0xFFFFFFFF
-    h = ((h ^ (h >> 13)) * 1274126177) & 0xFFFFFFFF
-    b = (h >> 8).astype(np.float32) * np.float32(1 / 16777216)
+    a, b = _cell(i, 0, seed), _cell(i + 1, 0, seed)
     return (a + (b - a) * (t * t * (3 - 2 * t))).astype(np.float32)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...camera import camera_matrix
 from ...plan import Camera, Plan
 
 
@@ -31,10 +32,10 @@ class View:
 
 
 def _motion(camera: Camera, width: int, height: int) -> tuple[complex, complex]:
-    """One frame's camera as p -> a*p + b (see camera.camera_matrix: same map)."""
-    a = camera.zoom * cmath.exp(-1j * math.radians(camera.rotate))
-    focus = complex(camera.focus_x * width, camera.focus_y * height)
-    return a, focus * (1 - a) + complex(camera.pan_x, camera.pan_y)
+    """One frame's camera as p -> a*p + b on complex points, read from the renderer's own
+    camera.camera_matrix, so the painted view moves exactly as the warp does."""
+    m = camera_matrix(camera, width, height)
+    return complex(m[0, 0], -m[0, 1]), complex(m[0, 2], m[1, 2])
 
 
 def views(plan: Plan) -> list[View]:
