@@ -64,7 +64,7 @@ def _frame_digests(columns, names, conditioning, negative, diffuse, assets) -> l
         hi = min(lo + CHUNK, n)
         part = records[:hi - lo]
         part["index"] = np.arange(lo, hi)
-        part["numbers"] = np.round(np.stack([columns[name][lo:hi] for name in names], axis=1), 6) + 0.0  # no -0.0
+        part["numbers"] = np.stack([columns[name][lo:hi] for name in names], axis=1)  # rounded by the Plan
         part["conditioning"] = conditions[lo:hi]
         part["negative"] = negatives[lo:hi]
         part["diffuse"] = np.asarray(diffuse[lo:hi], dtype=bool)
@@ -129,7 +129,7 @@ def _future_dependencies(own: list[bytes], columns, motion, diffuse) -> list[byt
     if looping.size:
         # the loop anchor is warped by the camera motion still to come
         first = int(looping[0])
-        moves = np.round(np.stack([columns[c][first:] for c in motion], axis=1), 6) + 0.0
+        moves = np.stack([columns[c][first:] for c in motion], axis=1)
         tail = b"loop"
         for i in range(n - 1, first - 1, -1):
             if blend[i] > 0:

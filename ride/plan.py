@@ -363,7 +363,7 @@ class Plan:
 
 
 def _column(name: str, values) -> np.ndarray:
-    if name in INTEGER_COLUMNS and name == "seed":
+    if name == "seed":  # a whole number below 2**32; other integer columns (steps) are rounded floats
         out = np.array(values, dtype=np.int64)
     else:
         out = np.round(np.asarray(values, dtype=np.float64), 6) + 0.0  # + 0.0: no -0.0

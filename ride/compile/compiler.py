@@ -22,7 +22,7 @@ from ..language import nodes as n
 from ..language.syntax import parse
 from ..plan import CAMERA_COLUMNS, Plan, Settings
 from ..settings import BY_NAME, NUMERIC, Setting
-from .curves import CurveKey, check_transition, compile_expr, ease, evaluate_keys, key_ranges
+from .curves import Compiled, CurveKey, check_transition, compile_expr, ease, evaluate_keys, key_ranges
 from .environment import TimeEnvironment
 from .motion import check_composed_motion
 from .reader import FILES, Reader
@@ -32,7 +32,6 @@ from .timeline import close_loop, conditioning_per_frame, resolve_keys, scene_le
 from .timing import Clock
 
 MAX_FRAMES = 1_000_000
-MAX_SIDE = 8192
 SEED_MODULUS = 2**32
 
 
@@ -87,16 +86,17 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
     overrides = overrides or Overrides()
     base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
     g = gather(script, diagnostics)
-    fps = overrides.fps or _constant(g, diagnostics, "fps", 12.0)
-    bpm = _constant(g, diagnostics, "bpm", 120.0)
-    if not 0 < fps <= 240:
-        diagnostics.error("R302", f"fps must be more than 0 and at most 240, not {fps:g}", g.values["fps"][0].span,
-                          "12 to 30 is usual; a feedback video often uses 12 or 15")
-        fps = 12.0
-    if not BY_NAME["bpm"].low <= bpm <= BY_NAME["bpm"].high:
-        diagnostics.error("R303", f"bpm must be {BY_NAME['bpm'].range_text()}", g.values["bpm"][0].span,
+    FPS, BPM = BY_NAME["fps"], BY_NAME["bpm"]
+    fps = overrides.fps or _constant(g, diagnostics, "fps", FPS.default)
+    bpm = _constant(g, diagnostics, "bpm", BPM.default)
+    if not FPS.low < fps <= FPS.high:  # no frame rate of 0: the table's low end is exclusive here
+        diagnostics.error("R302", f"fps must be more than {FPS.low:g} and at most {FPS.high:g}, not {fps:g}",
+                          g.values["fps"][0].span, "12 to 30 is usual; a feedback video often uses 12 or 15")
+        fps = FPS.default
+    if not BPM.low <= bpm <= BPM.high:
+        diagnostics.error("R303", f"bpm must be {BPM.range_text()}", g.values["bpm"][0].span,
                           "the tempo of `4b` times and `beat`, e.g. `bpm 120`")
-        bpm = 120.0
+        bpm = BPM.default
     width, height = _size(g, diagnostics, overrides)
     length = _length(g, diagnostics, Clock(fps, bpm, None))
     # Without a usable length the rest is still checked (over two frames), so every error shows.
@@ -166,8 +166,9 @@ def _size(g: Statements, diagnostics: Diagnostics, overrides: Overrides) -> tupl
     if g.size is None:
         return 512, 512
     w, h, span = g.size.width, g.size.height, g.size.span
-    if not (8 <= w <= MAX_SIDE and 8 <= h <= MAX_SIDE):
-        diagnostics.error("R304", f"size {w}x{h} is out of range", span, f"each side must be 8 to {MAX_SIDE} pixels")
+    low, high = int(BY_NAME["size"].low), int(BY_NAME["size"].high)
+    if not (low <= w <= high and low <= h <= high):
+        diagnostics.error("R304", f"size {w}x{h} is out of range", span, f"each side must be {low} to {high} pixels")
     elif w % 8 or h % 8:
         diagnostics.error("R305", f"size {w}x{h} is not a multiple of 8", span,
                           f"Stable Diffusion works on multiples of 8: try {w // 8 * 8 or 8}x{h // 8 * 8 or 8}")
@@ -204,19 +205,21 @@ class _Values:
         if isinstance(value, n.KeyBlock):
             return self.keyblock(value)
         compiled = compile_expr(value, set(self.env), self.diagnostics)
-        if compiled is None:
-            return None
+        return None if compiled is None else self.run(compiled, value.span, lo, hi)
+
+    def run(self, compiled: Compiled, span: Span, lo: int = 0, hi: int | None = None) -> np.ndarray | None:
+        """A compiled expression over frames [lo, hi), or None after reporting why numexpr refused it."""
         error = self.diagnostics.error
         try:
             return self.env.evaluate(compiled, lo, hi)
         except ArithmeticError:  # numexpr works out constant parts itself, in Python
-            error("R307", "this expression divides by zero or overflows", value.span,
+            error("R307", "this expression divides by zero or overflows", span,
                   "check the numbers in it; a value that is infinite on some frame is out of range anyway")
         except (SyntaxError, RecursionError, MemoryError):
-            error("R308", "this expression is too complex to evaluate", value.span, "split it with `let`")
+            error("R308", "this expression is too complex to evaluate", span, "split it with `let`")
         except (NotImplementedError, TypeError, ValueError) as caught:
             # the allow-list should make this unreachable; if numexpr still refuses, say where
-            error("R309", f"this expression cannot be evaluated ({caught})", value.span,
+            error("R309", f"this expression cannot be evaluated ({caught})", span,
                   "please report this: ride should have caught it at check time")
         return None
 
@@ -244,10 +247,13 @@ class _Values:
         keys: list[CurveKey] = []
         failed = False
         for (frame, key), (lo, hi) in zip(placed, key_ranges([f for f, _ in placed], self.length)):
-            constant = isinstance(key.value, n.Num) or (isinstance(key.value, n.Unary)
-                                                         and isinstance(key.value.operand, n.Num))
+            compiled = compile_expr(key.value, set(self.env), self.diagnostics)
+            if compiled is None:
+                failed = True
+                continue
+            constant = not compiled.names  # ride folded it to a number (`0.5`, `-1`, `2*pi`)
             lo, hi = (0, 1) if constant or hi <= lo else (lo, hi)  # (an unread key is still checked)
-            value = self.value(key.value, lo, hi)
+            value = self.run(compiled, key.value.span, lo, hi)
             failed = failed or value is None
             if value is not None:
                 keys.append(CurveKey(frame, value[0] if constant else value, key.transition, lo))

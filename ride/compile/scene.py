@@ -9,11 +9,11 @@ from pathlib import Path
 from ..errors import Diagnostics, Span, did_you_mean
 from ..language import nodes as n
 from ..plan import Adapter
-from ..settings import WORD_SETTINGS
+from ..settings import BY_NAME, WORD_SETTINGS
 from .reader import Reader, image_header
 from .statements import Statements
 
-MAX_IMAGE_PIXELS = 8192 * 8192  # the largest frame ride renders: a larger image is only shrunk again
+MAX_IMAGE_PIXELS = int(BY_NAME["size"].high) ** 2  # the largest frame ride renders: a larger image is only shrunk again
 MAX_NAME_BYTES = 255  # a file name longer than this no common file system can hold
 MAX_PATH_BYTES = 1024  # a whole path: Linux allows 4096 with the folders above the script's
 
@@ -119,8 +119,9 @@ def scene_settings(g: Statements, folder: Folder, path: str) -> dict:
         out.update(word_setting(st, diagnostics))
     if "cadence" in g.values:
         node, (value,) = g.values["cadence"]
-        if not isinstance(value, n.Num) or value.value != int(value.value) or not 1 <= value.value <= 1000:
-            diagnostics.error("R312", "cadence must be a whole number from 1 to 1000", node.span,
+        low, high = int(BY_NAME["cadence"].low), int(BY_NAME["cadence"].high)
+        if not isinstance(value, n.Num) or value.value != int(value.value) or not low <= value.value <= high:
+            diagnostics.error("R312", f"cadence must be a whole number from {low} to {high}", node.span,
                               "cadence 3 diffuses every 3rd frame and blends the frames between")
         else:
             out["cadence"] = int(value.value)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..errors import Diagnostics, Span, did_you_mean
 from ..language import nodes as n
 from ..settings import BY_NAME, CAMERA_SETTINGS, PAIR, TOP_LEVEL_SETTINGS, TRACKABLE
-from .curves import TIME_VARIABLES
+from .curves import CONSTANTS, TIME_VARIABLES
 
 
 def gather(script: n.Script, diagnostics: Diagnostics) -> Statements:
@@ -80,7 +80,7 @@ class _Gatherer:
             self.error("R201", f"unknown setting '{st.name}'", st.span, hint)
             return
         if isinstance(st, n.Let):
-            if st.name in TIME_VARIABLES or st.name in ("pi", "e"):
+            if st.name in TIME_VARIABLES or st.name in CONSTANTS:
                 self.error("R205", f"'{st.name}' is a built-in name", st.span, "choose another name for your `let`")
             elif any(other.name == st.name for other in g.lets):
                 self.error("R206", f"'{st.name}' is defined twice", st.span, "each `let` name is defined once")
