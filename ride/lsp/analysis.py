@@ -41,6 +41,16 @@ class Analysis:
     def lines(self) -> list[str]:
         return self.text.split("\n")  # as Lark counts lines
 
+    @functools.cached_property
+    def clock(self) -> Clock:
+        """The scene's fps, bpm and length: worked out once per text, however often the user hovers."""
+        return scene_clock(self.script)
+
+    @functools.cached_property
+    def names(self) -> NameValues | None:
+        """Every name's value over the scene, once per text (None while the length is unknown)."""
+        return name_values(self.script, self.clock)
+
     def line(self, index: int) -> str:
         lines = self.lines
         return lines[index].rstrip("\r") if 0 <= index < len(lines) else ""
@@ -156,8 +166,9 @@ def scene_clock(script: n.Script) -> Clock:
     g = gather(script, Diagnostics())
     fps = _plain(g, "fps")
     bpm = _plain(g, "bpm")
-    fps = fps if 0 < fps <= 240 else BY_NAME["fps"].default
-    bpm = bpm if bpm > 0 else BY_NAME["bpm"].default
+    FPS, BPM = BY_NAME["fps"], BY_NAME["bpm"]
+    fps = fps if FPS.low < fps <= FPS.high else FPS.default
+    bpm = bpm if BPM.low <= bpm <= BPM.high else BPM.default
     length = scene_length(g.timeline, Clock(fps, bpm, None), Diagnostics()) if g.timeline else None
     return Clock(fps, bpm, length if length is not None and 1 <= length <= 1_000_000 else None)
 

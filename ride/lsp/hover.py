@@ -14,7 +14,7 @@ from ..errors import Diagnostics, Span
 from ..language import nodes as n
 from ..settings import BY_NAME, TRACK, Setting
 from . import words
-from .analysis import Analysis, name_values, path_to, scene_clock, value_range, word_at
+from .analysis import Analysis, path_to, value_range, word_at
 from .context import cursor_context
 from .positions import client_range, server_position
 
@@ -80,8 +80,7 @@ def _scheduler(word: str) -> str:
 def _variable(analysis: Analysis, name: str) -> str:
     meaning = words.TIME_VARIABLES.get(name) or f"`{_source(analysis, analysis.lets[name].span)}`"
     head = f"**{name}**: {meaning}"
-    clock = scene_clock(analysis.script)
-    values = name_values(analysis.script, clock)
+    clock, values = analysis.clock, analysis.names
     if values is None:
         return head + "\n\nits range shows once the timeline's `N end` sets the scene's length"
     if name in values.failed:
@@ -101,7 +100,7 @@ def _source(analysis: Analysis, span: Span) -> str:
 
 
 def _time(analysis: Analysis, nodes: list, time: n.TimeRef) -> str:
-    clock = scene_clock(analysis.script)
+    clock = analysis.clock
     unit = words.UNITS[time.unit]
     written = _source(analysis, time.span)
     owner = next((x for x in reversed(nodes) if isinstance(x, (n.KeyBlock, n.Timeline, n.MorphSpec,
