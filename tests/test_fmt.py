@@ -19,8 +19,7 @@ import ride
 from ride.cli import main
 from ride.errors import RideError, RideSyntaxError
 from ride.language.format import format_text
-from ride.language.syntax import grammar_path
-from ride.settings import grammar_text
+from ride.language.syntax import grammar
 
 SCENE_FILES = sorted(SCENES.glob("*.ride"))
 
@@ -30,8 +29,7 @@ class _Comments:
 
     def __init__(self):
         self.found: list[str] = []
-        grammar = grammar_text(grammar_path().read_text(encoding="utf-8"))
-        self.lark = Lark(grammar, parser="lalr", lexer_callbacks={"COMMENT": self._add})
+        self.lark = Lark(grammar(), parser="lalr", lexer_callbacks={"COMMENT": self._add})
 
     def _add(self, token):
         self.found.append(str(token).rstrip())

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from lark import Lark, Token, Tree
 
 from ..errors import Problem, RideSyntaxError, Span
-from ..settings import grammar_text
 from .layout import Line, render
-from .syntax import grammar_path, parse
+from .syntax import grammar, parse
 
 # settings whose first word starts a phrase (`color match frame0`, `loop close 40`): not a name-value
 # column, and aligning them with the settings around them reads badly
@@ -59,8 +58,7 @@ def format_text(text: str, path: str = "<script>") -> str:
 @functools.lru_cache(maxsize=1)
 def _layout_parser() -> Lark:
     """The language's parser, keeping every token (braces, commas, keywords): fmt prints them all."""
-    grammar = grammar_text(grammar_path().read_text(encoding="utf-8"))
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True,
+    return Lark(grammar(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
                 keep_all_tokens=True, cache=True)
 
 

@@ -37,10 +37,15 @@ def grammar_path() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
+def grammar() -> str:
+    """The grammar's text, its keyword terminals filled from the settings table."""
+    return grammar_text(grammar_path().read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = grammar_text(grammar_path().read_text(encoding="utf-8"))  # keywords from the settings table
     # cache=True keeps the LALR tables in a temp file: `ride check` starts faster
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
+    return Lark(grammar(), parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True)
 
 
 def parse(text: str, path: str = "<script>", diagnostics: Diagnostics | None = None) -> n.Script | None:
