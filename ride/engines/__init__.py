@@ -26,6 +26,7 @@ Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -59,12 +60,27 @@ def choose_engine_name(plan: Plan, engine: str | None = None, model: str | None 
     return name
 
 
+@dataclass(frozen=True)
+class EngineChoice:
+    """What a render's engine is: equal choices can share one engine (and its loaded model)."""
+
+    name: str
+    model: str | None
+    device: str | None
+
+
+def choose_engine(plan: Plan, engine: str | None = None, model: str | None = None,
+                  device: str | None = None) -> EngineChoice:
+    """The engine, model and device a render uses: the command line's, else the script's."""
+    return EngineChoice(choose_engine_name(plan, engine, model), model or plan.settings.model, device)
+
+
 def make_engine(plan: Plan, engine: str | None = None, model: str | None = None,
                 device: str | None = None, **options) -> Engine:
     """The engine for a plan. `options` go to the diffusers engine (dtype, attention_slicing,
     vae_tiling, cpu_offload, single_file_config); the preview engine needs none."""
-    name = choose_engine_name(plan, engine, model)
-    if name == "preview":
+    choice = choose_engine(plan, engine, model, device)
+    if choice.name == "preview":
         from .preview import PreviewEngine
 
         return PreviewEngine()
@@ -74,8 +90,7 @@ def make_engine(plan: Plan, engine: str | None = None, model: str | None = None,
         raise RideRenderError(
             f"the diffusers engine needs torch and diffusers ({error.name} is not installed)",
         ) from None
-    return DiffusersEngine(model=model or plan.settings.model, device=device, base_dir=plan.settings.base_dir,
-                           **options)
+    return DiffusersEngine(model=choice.model, device=choice.device, base_dir=plan.settings.base_dir, **options)
 
 
 def check_engine_options(plan: Plan) -> list[Problem]:

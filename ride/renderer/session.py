@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..compile.compiler import load
-from ..engines import Engine, choose_engine_name, make_engine
+from ..engines import Engine, EngineChoice, choose_engine, make_engine
 from ..outputs import Output
 from ..outputs.callback import FrameCallback
 from ..plan import Plan
@@ -43,7 +43,7 @@ class RenderSession:
         self.request = request
         self._given = engine  # the caller's: used for every plan, never closed here
         self._engine: Engine | None = None  # the one this session made
-        self._choice: tuple | None = None
+        self._choice: EngineChoice | None = None
         self._store: FrameStore | None = None
         self._store_engine: Engine | None = None  # the engine the store was made for
 
@@ -55,7 +55,7 @@ class RenderSession:
         if self._given is not None:
             return self._keep_store(plan, self._given)
         r = self.request
-        choice = (choose_engine_name(plan, r.engine, r.model), r.model or plan.settings.model, r.device)
+        choice = choose_engine(plan, r.engine, r.model, r.device)
         if self._engine is None or choice != self._choice:
             engine = make_engine(plan, r.engine, r.model, r.device, **(r.engine_options or {}))
             replaced, self._engine, self._choice = self._engine, engine, choice
