@@ -24,6 +24,7 @@ from ..plan import CAMERA_COLUMNS, Plan, Settings
 from ..settings import BY_NAME, NUMERIC, Setting
 from .curves import Compiled, CurveKey, check_transition, compile_expr, ease, evaluate_keys, key_ranges
 from .environment import TimeEnvironment
+from .expressions import NO_FINITE_VALUE, NO_FINITE_VALUE_HINT
 from .motion import check_composed_motion
 from .reader import FILES, Reader
 from .scene import Folder, scene_settings, setting_spans
@@ -213,8 +214,7 @@ class _Values:
         try:
             return self.env.evaluate(compiled, lo, hi)
         except ArithmeticError:  # numexpr works out constant parts itself, in Python
-            error("R307", "this expression divides by zero or overflows", span,
-                  "check the numbers in it; a value that is infinite on some frame is out of range anyway")
+            error("R307", NO_FINITE_VALUE, span, NO_FINITE_VALUE_HINT)
         except (SyntaxError, RecursionError, MemoryError):
             error("R308", "this expression is too complex to evaluate", span, "split it with `let`")
         except (NotImplementedError, TypeError, ValueError) as caught:

@@ -94,7 +94,9 @@ def _constant(value: float | bool) -> _Piece:
     return _Piece(repr(float(value)), "num", float(value))
 
 
-_FOLD_HINT = "check the numbers in it; a value that is infinite on some frame is out of range anyway"
+# R307, whether ride finds it folding a constant or numexpr at evaluation
+NO_FINITE_VALUE = "this expression divides by zero or overflows"
+NO_FINITE_VALUE_HINT = "check the numbers in it; a value that is infinite on some frame is out of range anyway"
 _UNKNOWN = _Piece("0.0", "num")  # stands in for a part already reported (never evaluated)
 
 
@@ -189,11 +191,11 @@ class _Emitter:
             with np.errstate(all="ignore"):
                 value = float(compute())
         except ZeroDivisionError:
-            return self.fail(expr.span, "this expression divides by zero or overflows", _FOLD_HINT)
+            return self.fail(expr.span, NO_FINITE_VALUE, NO_FINITE_VALUE_HINT)
         except (OverflowError, ValueError):
             value = math.nan
         if not math.isfinite(value):
-            return self.fail(expr.span, "this expression divides by zero or overflows", _FOLD_HINT)
+            return self.fail(expr.span, NO_FINITE_VALUE, NO_FINITE_VALUE_HINT)
         return _constant(value)
 
     def chain(self, expr: n.Binary, depth: int) -> _Piece:
