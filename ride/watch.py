@@ -174,9 +174,10 @@ class Watcher:
         previous, self._plan = self._plan, plan
         # the engine of the last pass while its choice stands (the model stays loaded); a replaced
         # one is closed, freeing its memory for the next
+        # the unchanged prefix's keys are taken over from the last plan, not chained again
+        changed = plan.frame_keys.changed_from(previous.frame_keys if previous is not None else None)
         job = self._session.job(plan)
         self._passes += 1
-        changed = first_changed_frame(previous.keys(), plan.keys()) if previous is not None else None
         current = Pass(self._passes, plan, job.resume, job.stop, changed)
         _call(self.on_start, current)
         try:

@@ -11,7 +11,7 @@ makes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -93,14 +93,15 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
     loop = _Loop(plan, engine, store, should_stop)
     if keep is None:
         keep = store.put if store is not None else _discard
-    keys = plan.keys()
-    diffused = [int(i) for i in np.flatnonzero(plan.diffuse)]
+    keys = plan.frame_keys  # made a chunk at a time, as the render reaches them
+    diffused = np.flatnonzero(plan.diffuse)
+    first = int(np.searchsorted(diffused, start))  # the first diffused frame to make
     previous, previous_image = None, None
     if start > 0:
         loop.set_first(stored_frame(store, keys, 0))
-        previous = max(d for d in diffused if d < start)
+        previous = int(diffused[first - 1])
         previous_image = stored_frame(store, keys, previous)
-    for d in (d for d in diffused if d >= start):
+    for d in map(int, diffused[first:]):
         image = _first_frame(loop) if d == 0 else _diffuse(loop, d, previous, previous_image)
         if d == 0:
             loop.set_first(image)
@@ -155,7 +156,7 @@ def _discard(key: str, image: np.ndarray) -> None:
     pass
 
 
-def stored_frame(store: FrameStore | None, keys: list[str], index: int) -> np.ndarray:
+def stored_frame(store: FrameStore | None, keys: Sequence[str], index: int) -> np.ndarray:
     """A frame rendered earlier, read back from the store (it must be there)."""
     image = store.get(keys[index]) if store is not None else None
     if image is None:

@@ -74,7 +74,7 @@ class RenderJob:
 def make_job(plan: Plan, engine: Engine, store: FrameStore | None, frames: tuple[int, int] | None = None,
              output: str | Path | None = None, audio: str | Path | None = None) -> RenderJob:
     start, stop = frames or (0, len(plan))
-    resume = store.first_missing(plan.keys()[:stop]) if store is not None else 0
+    resume = store.first_missing(plan.frame_keys, stop) if store is not None else 0
     return RenderJob(plan, engine, store, start, stop, resume, None if output is None else str(output), audio)
 
 
@@ -106,7 +106,8 @@ def render_job(job: RenderJob, *, on_frame: FrameCallback | None = None, should_
         except DamagedFrame:
             if job.store is None or attempt == REDRAW_TRIES:
                 raise  # a store that keeps losing frames (a failing disk): say so rather than loop
-            job = replace(job, resume=min(job.resume, job.store.first_missing(job.plan.keys()[:job.stop])))
+            job.store.rescan()  # a frame the index listed is gone: what else is, only the folder knows
+            job = replace(job, resume=min(job.resume, job.store.first_missing(job.plan.frame_keys, job.stop)))
     return RenderResult(job.stop, job.resume, job.stop - job.resume, time.perf_counter() - began, seam.score,
                         file.written if file is not None else None, file.warnings if file is not None else [])
 
@@ -149,7 +150,7 @@ def publish(job: RenderJob, outputs: Sequence[Output], should_stop: Callable[[],
             if background is not None:
                 background.close()  # every frame is on disk before any is read back
             if not streaming:  # 3.
-                keys = plan.keys()
+                keys = plan.frame_keys
                 for index in order:
                     if should_stop is not None and should_stop():
                         raise RenderCancelled()

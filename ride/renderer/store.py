@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import Problem, RideRenderError
 from ..outputs.frames_folder import FRAME_NAME
+from .store_index import FRAME_SUFFIX, KeyIndex, raw_key
 
 RENDER_VERSION = "ride-render-3"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"
@@ -39,7 +40,6 @@ class StoreInfo:
     bytes: int
 
 
-FRAME_SUFFIX = ".frame"
 _MAGIC = b"RIDEFRM1"
 _HEADER = len(_MAGIC) + 12  # the magic, then height, width and channels
 
@@ -70,6 +70,7 @@ class FrameStore:
     def __init__(self, folder: str | Path, identity: dict[str, str]):
         self.folder = Path(folder)
         self.engine = identity_digest(identity)
+        self.index = KeyIndex(self.folder / self.engine)  # which keys are here, without a stat each
 
     def path(self, key: str) -> Path:
         return self.folder / self.engine / key[:2] / f"{key}{FRAME_SUFFIX}"
@@ -89,10 +90,12 @@ class FrameStore:
             frame = decode_frame(path.read_bytes())
             os.utime(path)  # prune removes the least recently used frames first
             return frame
-        except OSError:  # missing
+        except OSError:  # missing (removed by hand, or by a prune meanwhile)
+            self.index.removed(key)
             return None
         except (ValueError, struct.error, zlib.error):  # damaged (a power cut): the render redraws it
             path.unlink(missing_ok=True)
+            self.index.removed(key)
             return None
 
     def put(self, key: str, image: np.ndarray) -> None:
@@ -102,6 +105,7 @@ class FrameStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_bytes(encode_frame(np.ascontiguousarray(image, dtype=np.uint8)))
             os.replace(temporary, path)
+            self.index.added(key)
         except OSError as error:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
@@ -112,12 +116,35 @@ class FrameStore:
             temporary.unlink(missing_ok=True)  # Ctrl-C leaves no debris
             raise
 
-    def first_missing(self, keys: list[str]) -> int:
-        """Length of the longest prefix of `keys` already stored."""
-        for i, key in enumerate(keys):
-            if not self.has(key):
-                return i
-        return len(keys)
+    def first_missing(self, keys, stop: int | None = None) -> int:
+        """Length of the longest prefix of `keys` (hex strings, or a plan's FrameKeys) already
+        stored, looking at keys[:stop]. The store's index answers for a chunk of keys at once; one
+        stat of the first frame it says is missing checks it (a log cut short, or frames written
+        without it, are found so, and the index rebuilt)."""
+        stop = len(keys) if stop is None else min(stop, len(keys))
+        found = self._indexed_prefix(keys, stop)
+        if found < stop and self.has(keys[found]):
+            self.rescan()
+            found = self._indexed_prefix(keys, stop)
+        return found
+
+    def _indexed_prefix(self, keys, stop: int) -> int:
+        step = 65_536
+        for start in range(0, stop, step):
+            end = min(stop, start + step)
+            if hasattr(keys, "raw"):
+                raw = keys.raw(start, end)
+            else:
+                raw = np.frombuffer(b"".join(raw_key(k) for k in keys[start:end]), dtype=np.uint8).reshape(-1, 12)
+            missing = np.flatnonzero(~self.index.contains(raw))
+            if missing.size:
+                return start + int(missing[0])
+        return stop
+
+    def rescan(self) -> None:
+        """Rebuilds the index from the folder: after a frame it listed was found gone (deleted by
+        hand, or by another process), what else is gone is not known."""
+        self.index.rebuild()
 
 
 def is_frame_cache(folder: str | Path) -> bool:
@@ -151,33 +178,40 @@ def store_info(folder: str | Path) -> StoreInfo:
 
 
 def prune(folder: str | Path, keep: set[str] | None = None, max_bytes: int | None = None,
-          older_than_days: float | None = None) -> int:
+          older_than_days: float | None = None, keep_last: int | None = None) -> int:
     """Delete frames: those not in `keep` (if given) and older than `older_than_days` (if given),
-    then the least recently used until the store fits `max_bytes`. Returns how many went."""
+    then the least recently used until the store holds at most `keep_last` frames and fits
+    `max_bytes`. Returns how many went. Each engine folder's index is told, so a render running
+    meanwhile sees the frames gone."""
     folder = Path(folder)
     if not folder.is_dir():
         return 0
-    files = sorted(folder.rglob("*" + FRAME_SUFFIX), key=lambda f: f.stat().st_mtime)
+    files = sorted(((f, f.stat()) for f in folder.rglob("*" + FRAME_SUFFIX)), key=lambda item: item[1].st_mtime)
     now = time.time()
-    removed = 0
+    removed: list[Path] = []
     survivors = []
-    for f in files:
-        stale = older_than_days is not None and now - f.stat().st_mtime > older_than_days * 86400
+    for f, status in files:
+        stale = older_than_days is not None and now - status.st_mtime > older_than_days * 86400
         unwanted = keep is not None and f.stem not in keep
         if stale or unwanted:
-            f.unlink()
-            removed += 1
+            removed.append(f)
         else:
-            survivors.append(f)
+            survivors.append((f, status))
+    if keep_last is not None:  # the oldest go first: survivors are sorted by last use
+        cut = max(0, len(survivors) - keep_last)
+        removed += [f for f, _ in survivors[:cut]]
+        survivors = survivors[cut:]
     if max_bytes is not None:
-        total = sum(f.stat().st_size for f in survivors)
-        for f in survivors:
+        total = sum(status.st_size for _, status in survivors)
+        for f, status in survivors:
             if total <= max_bytes:
                 break
-            total -= f.stat().st_size
-            f.unlink()
-            removed += 1
+            total -= status.st_size
+            removed.append(f)
+    for f in removed:
+        f.unlink(missing_ok=True)
+        KeyIndex(f.parent.parent).removed(f.stem)
     for temporary in folder.rglob("*.tmp"):  # left by a killed render
         if now - temporary.stat().st_mtime > STALE_TEMPORARY:
             temporary.unlink(missing_ok=True)
-    return removed
+    return len(removed)

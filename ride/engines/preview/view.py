@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...camera import camera_matrix
-from ...plan import Camera, Plan
+from ...plan import CAMERA_COLUMNS, Camera, Plan
 
 
 @dataclass(frozen=True)
@@ -38,21 +38,64 @@ def _motion(camera: Camera, width: int, height: int) -> tuple[complex, complex]:
     return complex(m[0, 0], -m[0, 1]), complex(m[0, 2], m[1, 2])
 
 
-def views(plan: Plan) -> list[View]:
-    """Every frame's view: frame 0 sees the world as drawn, frame i through cameras 1..i."""
-    s = plan.settings
-    first = plan.camera(0) if len(plan) else Camera()
-    point = complex(first.focus_x * s.width, first.focus_y * s.height)
-    turn = travel = 0.0
-    out = [View(point.real, point.imag, 0.0, 0.0)]
-    for index in range(1, len(plan)):
-        camera = plan.camera(index)
-        a, b = _motion(camera, s.width, s.height)
-        point = a * point + b
-        turn += math.radians(camera.rotate)
-        travel += math.log(camera.zoom)
-        out.append(View(point.real, point.imag, turn, travel))
-    return out
+class Views:
+    """Every frame's view (frame 0 sees the world as drawn, frame i through cameras 1..i), made
+    when first asked for: `ride render --frames 0:1` of a million frames composes two. Built
+    from `previous` (the last plan's, in watch mode) up to the first frame whose camera changed."""
+
+    def __init__(self, plan: Plan, previous: Views | None = None):
+        s = plan.settings
+        self.size = (s.width, s.height)
+        self.cameras = {name: plan.columns[name] for name in CAMERA_COLUMNS}
+        self.length = len(plan)
+        first = plan.camera(0) if len(plan) else Camera()
+        point = complex(first.focus_x * s.width, first.focus_y * s.height)
+        self._made = [View(point.real, point.imag, 0.0, 0.0)]
+        self._state = (point, 0.0, 0.0)  # after the last view made: v0 on screen, turn, travel
+        if previous is not None and previous.size == self.size and previous._made[0] == self._made[0]:
+            same = min(len(previous._made), self._unchanged(previous))
+            if same > 1:
+                self._made = previous._made[:same]
+                last = self._made[-1]
+                self._state = (complex(last.vx, last.vy), last.turn, last.travel)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> View:
+        if index < 0:
+            index += self.length
+        if index >= len(self._made):
+            self._extend(index + 1)
+        return self._made[index]
+
+    def _unchanged(self, previous: Views) -> int:
+        """How many leading frames have the same cameras in both plans."""
+        common = min(self.length, previous.length)
+        differs = [np.flatnonzero(self.cameras[n][:common] != previous.cameras[n][:common])[:1]
+                   for n in CAMERA_COLUMNS]
+        return min([int(d[0]) for d in differs if d.size], default=common)
+
+    def _extend(self, stop: int) -> None:
+        """Views up to frame stop-1: each camera's p -> a*p + b as camera.camera_matrix computes it
+        (the same float operations, so the painted view moves exactly as the warp does)."""
+        width, height = self.size
+        start = len(self._made)
+        columns = [self.cameras[n][start:stop].tolist() for n in ("zoom", "rotate", "pan_x", "pan_y",
+                                                                   "focus_x", "focus_y")]
+        point, turn, travel = self._state
+        for zoom, rotate, pan_x, pan_y, focus_x, focus_y in zip(*columns):
+            if not zoom > 0:
+                raise ValueError(f"camera zoom must be positive, got {zoom}")
+            fx, fy = focus_x * width, focus_y * height
+            angle = math.radians(rotate)
+            c, s = zoom * math.cos(angle), zoom * math.sin(angle)
+            a, b = complex(c, -s), complex(fx + pan_x - (c * fx + s * fy), fy + pan_y - (-s * fx + c * fy))
+            point = a * point + b
+            turn += angle
+            travel += math.log(zoom)
+            self._made.append(View(point.real, point.imag, turn, travel))
+        self._state = (point, turn, travel)
 
 
 def before(view: View, camera: Camera, width: int, height: int, steps: int) -> View:
