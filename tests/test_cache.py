@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ride.errors import RideRenderError
-from ride.renderer.store import FrameStore, identity_digest, prune, store_info
+from ride.renderer.store import FrameStore, decode_frame, encode_frame, identity_digest, prune, store_info
 
 PREVIEW = {"engine": "preview", "version": "test"}
 
@@ -216,3 +216,15 @@ def test_prune_keep_last_keeps_the_most_recently_used(tmp_path):
         os.utime(store.path(key(i)), (time.time() - 100 + i, time.time() - 100 + i))
     assert prune(tmp_path, keep_last=2) == 3
     assert [store.has(key(i)) for i in range(5)] == [False, False, False, True, True]
+
+
+def test_frames_of_the_previous_format_are_still_read():
+    import struct
+    import zlib
+
+    frame = image(7, 24)
+    delta = frame.copy()
+    delta[1:] -= frame[:-1]
+    old = b"RIDEFRM1" + struct.pack("<III", 24, 24, 3) + zlib.compress(delta.tobytes(), 1)
+    assert np.array_equal(decode_frame(old), frame)
+    assert np.array_equal(decode_frame(encode_frame(frame)), frame) and encode_frame(frame)[:8] == b"RIDEFRM2"

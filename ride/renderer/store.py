@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import zstandard
 
 from ..errors import Problem, RideRenderError
 from ..outputs.frames_folder import FRAME_NAME
@@ -40,28 +41,48 @@ class StoreInfo:
     bytes: int
 
 
-_MAGIC = b"RIDEFRM1"
+_MAGIC = b"RIDEFRM2"
+_MAGIC_ZLIB = b"RIDEFRM1"  # the format before (row differences, deflate): still read back
 _HEADER = len(_MAGIC) + 12  # the magic, then height, width and channels
+_COMPRESSOR = zstandard.ZstdCompressor(level=1)  # thread-safe for one-shot compress()
 
 
 def encode_frame(image: np.ndarray) -> bytes:
-    """Lossless and fast: each row minus the row above (wrapping uint8), then deflate with
-    run-length matching. About 4x faster than PNG at the same size, so the store keeps up
-    with the preview engine; PNG is for outputs (`output "frames/"`), this is a cache."""
+    """Lossless and cheap, off the render's thread (store_writer.py). Each channel apart, each pixel
+    is predicted from its neighbours above, left and above-left (the gradient predictor: the
+    residual is the second difference, wrapping uint8), then zstd level 1. Measured on preview
+    frames at 512x512 (bench/cache_encoding.py): 17% smaller than the row difference with
+    deflate this replaced, in half its time; WebP lossless is as small but twice as slow, PNG
+    larger and four times as slow. PNG is for outputs (`output "frames/"`), this is a cache."""
     height, width, channels = image.shape
-    delta = image.copy()
-    delta[1:] -= image[:-1]
-    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
-    header = _MAGIC + struct.pack("<III", height, width, channels)
-    return header + packer.compress(delta.tobytes()) + packer.flush()
+    return _MAGIC + struct.pack("<III", height, width, channels) + _COMPRESSOR.compress(_residual(image))
 
 
 def decode_frame(data: bytes) -> np.ndarray:
-    if data[:8] != _MAGIC:
+    magic = data[:8]
+    if magic not in (_MAGIC, _MAGIC_ZLIB):
         raise ValueError("not a ride frame")
     height, width, channels = struct.unpack("<III", data[8:_HEADER])
-    delta = np.frombuffer(zlib.decompress(data[_HEADER:]), np.uint8).reshape(height, width, channels)
-    return np.cumsum(delta, axis=0, dtype=np.uint8)
+    if magic == _MAGIC_ZLIB:  # each row minus the row above, deflated
+        delta = np.frombuffer(zlib.decompress(data[_HEADER:]), np.uint8).reshape(height, width, channels)
+        return np.cumsum(delta, axis=0, dtype=np.uint8)
+    residual = np.frombuffer(zstandard.ZstdDecompressor().decompress(data[_HEADER:]), np.uint8)
+    planes = residual.reshape(channels, height, width)
+    planes = np.cumsum(np.cumsum(planes, axis=2, dtype=np.uint8), axis=1, dtype=np.uint8)
+    return np.ascontiguousarray(planes.transpose(1, 2, 0))
+
+
+def _residual(image: np.ndarray) -> bytes:
+    """Per channel, x[i,j] - x[i-1,j] - x[i,j-1] + x[i-1,j-1] (the outside of the frame is 0)."""
+    p = np.ascontiguousarray(image.transpose(2, 0, 1))
+    out = np.empty_like(p)
+    np.subtract(p[:, 1:, 1:], p[:, :-1, 1:], out=out[:, 1:, 1:])
+    out[:, 1:, 1:] -= p[:, 1:, :-1]
+    out[:, 1:, 1:] += p[:, :-1, :-1]
+    np.subtract(p[:, 0, 1:], p[:, 0, :-1], out=out[:, 0, 1:])
+    out[:, :, 0] = p[:, :, 0]
+    out[:, 1:, 0] -= p[:, :-1, 0]
+    return out.tobytes()
 
 
 class FrameStore:
@@ -93,7 +114,7 @@ class FrameStore:
         except OSError:  # missing (removed by hand, or by a prune meanwhile)
             self.index.removed(key)
             return None
-        except (ValueError, struct.error, zlib.error):  # damaged (a power cut): the render redraws it
+        except (ValueError, struct.error, zlib.error, zstandard.ZstdError):  # damaged (a power cut): the render redraws it
             path.unlink(missing_ok=True)
             self.index.removed(key)
             return None
