@@ -37,6 +37,7 @@ import numpy as np
 
 DIGEST_BYTES = 12  # 24 hex digits, as a key is written
 CHUNK = 65_536  # frames whose keys are made at once
+TEXT_BLOCK = 1024  # keys written as text at once when read one by one
 P = 2**31 - 1  # the chain's prime: products of two residues fit in 64 bits
 _BASES = (1_000_003, 2_147_483_629, 48_271, 16_807)  # one multiplier per lane (nonzero mod P)
 _U64 = np.uint64
@@ -71,7 +72,7 @@ class FrameKeys(Sequence):
         self._chains: list[tuple[np.ndarray, tuple[int, ...]] | None] = [None] * chunks  # K and the sum after
         self._loop: tuple[int, np.ndarray] | None = None  # first loop frame, the motion to come (residues)
         self._looping: int | None = None  # the first frame the loop closure pulls on (n: none)
-        self._text: tuple[int, list[str]] | None = None  # the last chunk read a key at a time, as text
+        self._text: tuple[int, list[str]] | None = None  # the last block read a key at a time, as text
         seed = hashlib.sha256(seed_text.encode()).digest()
         self._seed = tuple(int.from_bytes(seed[4 * i:4 * i + 4], "little") % P for i in range(4))
 
@@ -89,10 +90,10 @@ class FrameKeys(Sequence):
             index += self.n
         if not 0 <= index < self.n:
             raise IndexError(index)
-        c = index // CHUNK  # frames are read in order: the chunk's text is made once
-        if self._text is None or self._text[0] != c:
-            self._text = (c, self.hex(c * CHUNK, min(self.n, (c + 1) * CHUNK)))
-        return self._text[1][index - c * CHUNK]
+        block = index // TEXT_BLOCK  # frames are read in order: a block's text is made at once
+        if self._text is None or self._text[0] != block:
+            self._text = (block, self.hex(block * TEXT_BLOCK, min(self.n, (block + 1) * TEXT_BLOCK)))
+        return self._text[1][index - block * TEXT_BLOCK]
 
     def hex(self, start: int, stop: int) -> list[str]:
         text = self.raw(start, stop).tobytes().hex()

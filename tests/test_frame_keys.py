@@ -124,6 +124,7 @@ def test_every_plan_column_is_keyed_without_naming_it():
 
 def test_keys_are_made_lazily_a_chunk_at_a_time(monkeypatch):
     monkeypatch.setattr(frame_keys, "CHUNK", 64)
+    monkeypatch.setattr(frame_keys, "TEXT_BLOCK", 16)
     plan = B.make_plan("a road", length=1000, cadence=3)
     keys = plan.frame_keys
     first = keys[0]

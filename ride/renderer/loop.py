@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,7 @@ class _Loop:
     motions: dict[int, np.ndarray] | None = None  # the loop closure's motion still to come, per frame
 
     def __post_init__(self):
-        self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
+        self.noise = _noise_field(self.plan.settings.height, self.plan.settings.width)
 
     def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
@@ -81,6 +82,13 @@ class _Loop:
         self.first = image
         s = self.plan.settings
         self.reference = ColorReference(image, s.color_space) if s.color_match != "off" else None
+
+
+@lru_cache(maxsize=2)
+def _noise_field(height: int, width: int) -> NoiseField:
+    """The field is the same for every render of a size (it is read, never written): watch mode's
+    passes share it rather than draw 4 MB of normals before each first frame."""
+    return NoiseField(height, width)
 
 
 def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start: int, stop: int,

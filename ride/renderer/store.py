@@ -137,21 +137,23 @@ class FrameStore:
             temporary.unlink(missing_ok=True)  # Ctrl-C leaves no debris
             raise
 
-    def first_missing(self, keys, stop: int | None = None) -> int:
+    def first_missing(self, keys, stop: int | None = None, start: int = 0) -> int:
         """Length of the longest prefix of `keys` (hex strings, or a plan's FrameKeys) already
-        stored, looking at keys[:stop]. The store's index answers for a chunk of keys at once; one
-        stat of the first frame it says is missing checks it (a log cut short, or frames written
-        without it, are found so, and the index rebuilt)."""
+        stored, looking at keys[:stop]; with `start`, keys[:start] are known to be stored (watch
+        mode: the frames before an edit, stored by the last pass) and only the rest is looked at.
+        The store's index answers for a chunk of keys at once; one stat of the first frame it says
+        is missing checks it (a log cut short, or frames written without it, are found so, and the
+        index rebuilt). A frame the caller wrongly says is stored is found when it is read back."""
         stop = len(keys) if stop is None else min(stop, len(keys))
-        found = self._indexed_prefix(keys, stop)
+        found = self._indexed_prefix(keys, stop, min(start, stop))
         if found < stop and self.has(keys[found]):
             self.rescan()
-            found = self._indexed_prefix(keys, stop)
+            found = self._indexed_prefix(keys, stop, min(start, stop))
         return found
 
-    def _indexed_prefix(self, keys, stop: int) -> int:
+    def _indexed_prefix(self, keys, stop: int, begin: int) -> int:
         step = 65_536
-        for start in range(0, stop, step):
+        for start in range(begin, stop, step):
             end = min(stop, start + step)
             if hasattr(keys, "raw"):
                 raw = keys.raw(start, end)
