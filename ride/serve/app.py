@@ -85,7 +85,10 @@ def make_app(state: PageState) -> Starlette:
             return Response("frame not rendered", status_code=404, media_type="text/plain")
         key, image = found
         etag = f'"{key}"'
-        headers = {"ETag": etag, "Cache-Control": "no-cache"}  # the same N may be another frame after an edit
+        # the same N may be another frame after an edit; the page asks with ?k=KEY, a URL that is
+        # only ever this image, so that one the browser may keep
+        cache = "max-age=86400, immutable" if request.query_params.get("k") == key else "no-cache"
+        headers = {"ETag": etag, "Cache-Control": cache}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
         if image is None:
