@@ -285,3 +285,18 @@ def test_a_depth_map_picture_moves_white_things_more(tmp_path):
     assert depth[H - 1, 0] < depth[0, 0]
     frames = feedback_render(plan, PreviewEngine())
     assert frames[1].shape == (H, W, 3)
+
+
+def test_a_depth_goes_with_its_frame_when_the_cache_is_pruned(tmp_path):
+    from ride.renderer.store import prune
+
+    store = FrameStore(tmp_path, PreviewEngine().identity())
+    depth = np.linspace(1, 500, W * H, dtype=np.float32).reshape(H, W)
+    for key in ("aa11", "bb22"):
+        store.put(key, textured())
+        store.put_depth(key, depth)
+    assert np.array_equal(store.get_depth("aa11"), depth)  # exactly: a resume warps by the same depth
+    assert prune(tmp_path, keep={"bb22"}) == 1
+    assert store.get_depth("aa11") is None and store.get_depth("bb22") is not None
+    store.depth_path("bb22").write_bytes(b"damaged")
+    assert store.get_depth("bb22") is None and not store.depth_path("bb22").exists()

@@ -41,8 +41,7 @@ class DepthModel:
         """float32 (H, W) for a uint8 (H, W, 3) image: larger is farther, scaled to a median of 100."""
         import torch
 
-        if self._model is None:
-            self._load()
+        self.load()
         height, width = image.shape[:2]
         inputs = self._processor(images=image, return_tensors="pt")
         inputs = {name: value.to(self._model.device, self._model.dtype) if value.is_floating_point()
@@ -56,7 +55,10 @@ class DepthModel:
         values = resized[0, 0].cpu().numpy().astype(np.float32)
         return scaled_depth(values) if self._metric else depth_from_disparity(values)
 
-    def _load(self) -> None:
+    def load(self) -> None:
+        """Load the model (once); R680 if it cannot be."""
+        if self._model is not None:
+            return
         from transformers import AutoImageProcessor, AutoModelForDepthEstimation
 
         from .diffusion.loading import choose_device

@@ -67,18 +67,25 @@ class FrameDepths:
         self._made[index] = depth
         return depth
 
-    def _estimate(self, index: int, image: np.ndarray) -> np.ndarray:
+    def load(self) -> None:
+        """Load the depth model now, if the render will need one: a model that cannot load stops the
+        render before its first frame (as an engine's setup does), not after it."""
         s = self.plan.settings
-        own = getattr(self.engine, "depth", None)
-        if s.depth_kind == "auto" and own is not None:
-            if self.prepare is not None:
-                self.prepare()
-            return scaled_depth(own(self.plan.frame(index)))
-        if self._model is None:
+        uses_model = s.depth_kind == "model" or (s.depth_kind == "auto" and getattr(self.engine, "depth", None) is None)
+        if self.needed and uses_model and self._model is None:
             from ..engines.depth_model import DEFAULT_DEPTH_MODEL, DepthModel
 
             name = s.depth if s.depth_kind == "model" else DEFAULT_DEPTH_MODEL
             self._model = DepthModel(name, getattr(self.engine, "device", None), s.base_dir)
+            self._model.load()
+
+    def _estimate(self, index: int, image: np.ndarray) -> np.ndarray:
+        own = getattr(self.engine, "depth", None)
+        if self.plan.settings.depth_kind == "auto" and own is not None:
+            if self.prepare is not None:
+                self.prepare()
+            return scaled_depth(own(self.plan.frame(index)))
+        self.load()
         return self._model.depth(image)
 
     def close(self) -> None:

@@ -75,6 +75,7 @@ class _Loop:
         if not self.prepared:  # load models only when a frame really needs them
             self.engine.prepare(self.plan)
             self.prepared = True
+            self.depths.load()
 
     def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
