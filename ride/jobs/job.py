@@ -54,12 +54,22 @@ def make_jobs(scripts: list[str], combinations: list[tuple[SettingOverride, ...]
     sweeps). A name with one value in every combination is a plain override: not in the names."""
     swept = {v.name for values in combinations for v in values
              if any(v != other for c in combinations for other in c if other.name == v.name)}
+    # paths made absolute here: a worker (a Ray task above all) may not start in this folder
+    request = replace(request, output=absolute(request.output), cache=absolute(request.cache))
     jobs = []
     for script in scripts:
         for values in combinations:
             shown = tuple(v for v in values if v.name in swept)
-            jobs.append(Job(len(jobs), replace(request, script=script, settings=values), shown))
+            jobs.append(Job(len(jobs), replace(request, script=str(Path(script).absolute()), settings=values), shown))
     return jobs
+
+
+def absolute(path) -> str | None:
+    """A path from the command line made absolute, a folder's trailing '/' kept."""
+    if path is None:
+        return None
+    text = str(path)
+    return str(Path(text).absolute()) + ("/" if text.endswith("/") else "")
 
 
 def is_sweep(jobs: list[Job]) -> bool:

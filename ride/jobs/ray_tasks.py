@@ -10,6 +10,7 @@ at the same path on every node (a shared folder): that is how jobs share frames.
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import Future
 
 from ..errors import Problem, RideError
@@ -21,7 +22,13 @@ LOCAL_CPUS = 2  # `--ray local` without --jobs
 
 class RayTasks:
     def __init__(self, address: str | None, workers: int | None = None, gpus: float = 0.0) -> None:
+        # before ray is imported: it reads its configuration then
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report leaves the machine
+        if address == "local" and "ray" not in sys.modules:
+            # a private instance on this machine, with token authentication (Ray's default for
+            # local clusters since 2.59, said explicitly so every version behaves the same). Only
+            # before ray is imported: a driver that read another mode would not reach its own GCS.
+            os.environ.setdefault("RAY_AUTH_MODE", "token")
         try:
             import ray
         except ImportError:
@@ -29,9 +36,6 @@ class RayTasks:
         self._ray = ray
         try:
             if address == "local":
-                # a private instance on this machine, with token authentication (Ray's default for
-                # local clusters since 2.59, said explicitly so every version behaves the same)
-                os.environ.setdefault("RAY_AUTH_MODE", "token")
                 ray.init(address="local", num_cpus=workers or LOCAL_CPUS, include_dashboard=False,
                          log_to_driver=False)
             else:
