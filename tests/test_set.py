@@ -123,3 +123,17 @@ def test_check_and_plan_with_a_sweep(tmp_path, capsys):
     assert "--format json prints one plan; these --set values make 2 [R748]" in capsys.readouterr().err
     assert main(["plan", str(path), "--set", "steps=12", "--format", "json", "--frames", ":1"]) == 0
     assert json.loads(capsys.readouterr().out)["frames"][0]["steps"] == 12
+
+
+def test_the_python_api_takes_settings_as_set_does(tmp_path):
+    import ride
+
+    path = write_scene(tmp_path, SCENE.replace("24 end", "3 end"), "s.ride")
+    plain, strong = [], []
+    ride.render(path, write_video=False, use_cache=False, on_frame=lambda e: plain.append(e.image))
+    ride.render(path, write_video=False, use_cache=False, settings={"strength": 0.9},
+                on_frame=lambda e: strong.append(e.image))
+    assert len(plain) == len(strong) == 3
+    assert not (plain[2] == strong[2]).all()
+    with pytest.raises(RideError, match="--set strength=5: strength must be between 0 and 1"):
+        ride.render(path, write_video=False, use_cache=False, settings={"strength": 5})
