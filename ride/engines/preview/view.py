@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...camera import camera_matrix
+from ...camera import flat_matrix
 from ...plan import CAMERA_COLUMNS, Camera, Plan
 
 
@@ -32,9 +32,10 @@ class View:
 
 
 def _motion(camera: Camera, width: int, height: int) -> tuple[complex, complex]:
-    """One frame's camera as p -> a*p + b on complex points, read from the renderer's own
-    camera.camera_matrix, so the painted view moves exactly as the warp does."""
-    m = camera_matrix(camera, width, height)
+    """One frame's camera as p -> a*p + b on complex points, read from the renderer's own camera
+    (a 3D camera's motion as a flat wall at the middle distance moves), so the painted view moves as
+    the warp does: exactly for 2D motion, in the middle distance for 3D."""
+    m = flat_matrix(camera, width, height)
     return complex(m[0, 0], -m[0, 1]), complex(m[0, 2], m[1, 2])
 
 
@@ -53,6 +54,7 @@ class Views:
     def __init__(self, plan: Plan, previous: Views | None = None):
         s = plan.settings
         self.size = (s.width, s.height)
+        self.plan = plan
         self.cameras = {name: plan.columns[name] for name in CAMERA_COLUMNS}
         self.length = len(plan)
         first = plan.camera(0) if len(plan) else Camera()
@@ -84,26 +86,17 @@ class Views:
         return min([int(d[0]) for d in differs if d.size], default=common)
 
     def _extend(self, stop: int) -> None:
-        """Views up to frame stop-1: each camera's p -> a*p + b as camera.camera_matrix computes it
-        (the same float operations, so the painted view moves exactly as the warp does)."""
+        """Views up to frame stop-1, each camera read as the renderer's warp reads it (_motion)."""
         width, height = self.size
-        start = len(self._made)
-        columns = [self.cameras[n][start:stop].tolist() for n in ("zoom", "rotate", "pan_x", "pan_y",
-                                                                   "focus_x", "focus_y")]
         point, turn, travel = self._state
         centre = complex(width / 2, height / 2)
-        for zoom, rotate, pan_x, pan_y, focus_x, focus_y in zip(*columns):
-            if not zoom > 0:
-                raise ValueError(f"camera zoom must be positive, got {zoom}")
-            fx, fy = focus_x * width, focus_y * height
-            angle = math.radians(rotate)
-            c, s = zoom * math.cos(angle), zoom * math.sin(angle)
-            a, b = complex(c, -s), complex(fx + pan_x - (c * fx + s * fy), fy + pan_y - (-s * fx + c * fy))
+        for index in range(len(self._made), stop):
+            a, b = _motion(self.plan.camera(index), width, height)
             point = a * point + b
             if abs(point - centre) > _FAR_OFF:  # see _FAR_OFF
                 point = centre + (point - centre) * (_FAR_OFF / abs(point - centre))
-            turn += angle
-            travel += math.log(zoom)
+            turn -= cmath.phase(a)  # a = zoom * exp(-i * rotate)
+            travel += math.log(abs(a))
             self._made.append(View(point.real, point.imag, turn, travel))
         self._state = (point, turn, travel)
 
@@ -115,8 +108,7 @@ def before(view: View, camera: Camera, width: int, height: int, steps: int) -> V
     point = complex(view.vx, view.vy)
     for _ in range(steps):
         point = (point - b) / a
-    return View(point.real, point.imag, view.turn - steps * math.radians(camera.rotate),
-                view.travel - steps * math.log(camera.zoom))
+    return View(point.real, point.imag, view.turn + steps * cmath.phase(a), view.travel - steps * math.log(abs(a)))
 
 
 @dataclass(frozen=True)
