@@ -25,7 +25,7 @@ from ..settings import BY_NAME, NUMERIC, Setting
 from .curves import Compiled, CurveKey, check_transition, compile_expr, ease, evaluate_keys, key_ranges
 from .environment import TimeEnvironment
 from .expressions import NO_FINITE_VALUE, NO_FINITE_VALUE_HINT
-from .motion import check_composed_motion
+from .motion import check_composed_motion, check_flat_wall
 from .overrides import SettingOverride, apply_overrides, relabel
 from .reader import FILES, Reader
 from .scene import Folder, scene_settings, setting_spans
@@ -140,6 +140,8 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
     diffuse = (t % settings.cadence == 0) | (t == length - 1)
     span = g.values["zoom"][0].span if "zoom" in g.values else g.loop.span if g.loop else Span.point(1, 1)
     check_composed_motion(columns["zoom"], diffuse, settings.loop_frames, span, diagnostics)
+    if "move_z" in g.values:
+        check_flat_wall(columns["move_z"], settings.depth_kind, settings.depth, g.values["move_z"][0].span, diagnostics)
     if diagnostics:
         return _empty_plan()
     return Plan(settings, columns, conditioning, negatives, diffuse)

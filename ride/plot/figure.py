@@ -9,6 +9,7 @@ same bytes: no dates, a fixed SVG hash salt, no version string.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -56,7 +57,9 @@ def draw(curves: Curves) -> Figure:
         _time_axes(axes, curves)
         title = f"{curves.title}: frames {curves.start}-{curves.stop - 1}"
         if constants:
-            title += "\nconstant: " + ", ".join(f"{s.name} {s.values[0]:g}" for s in constants)
+            # wrapped: with the 3D camera's seven fields a scene has some twenty constant columns
+            title += "\n" + textwrap.fill("constant: " + ", ".join(f"{s.name} {s.values[0]:g}" for s in constants),
+                                          width=110, break_long_words=False)
         figure.suptitle(title, fontsize=10)
     return figure
 
