@@ -159,3 +159,12 @@ def test_an_interrupted_run_loses_nothing_and_a_rerun_resumes_every_job(tmp_path
     assert done.returncode == 0, done.stderr
     assert "2 jobs: 2 done, 0 failed" in done.stdout and "reused" in done.stdout
     assert store_info(cache).frames == 200  # every frame, none lost
+
+
+def test_ray_without_the_extra_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if `ride[ray]` were not installed
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    scene = write_scene(tmp_path, SCENE, "s.ride")
+    assert main(["render", str(scene), "--set", "seed=1,2", "--ray", "local"]) == 1
+    assert "--ray needs Ray: pip install 'ride[ray]' [R746]" in capsys.readouterr().err
