@@ -168,3 +168,11 @@ def test_ray_without_the_extra_is_a_clear_error(tmp_path, capsys, monkeypatch):
     scene = write_scene(tmp_path, SCENE, "s.ride")
     assert main(["render", str(scene), "--set", "seed=1,2", "--ray", "local"]) == 1
     assert "--ray needs Ray: pip install 'ride[ray]' [R746]" in capsys.readouterr().err
+
+
+def test_seed_random_is_drawn_once_per_scene_for_all_its_jobs(tmp_path):
+    scene = write_scene(tmp_path, SCENE.replace("seed 3", "seed random"), "s.ride")
+    jobs = make_jobs([str(scene)], sweep([("late", ["0.2", "0.4"])]), RenderRequest(scene, write_video=False))
+    planned, _ = plan_jobs(jobs)
+    assert planned[0].job.random_seed == planned[1].job.random_seed is not None
+    assert planned[1].shared == 12  # the same seed: the frames before `late` are shared
