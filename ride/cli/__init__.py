@@ -22,6 +22,7 @@ from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
 from . import fmt
+from .plan_warnings import print_plan_warnings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +115,7 @@ def _check(args, out: Console, err: Console) -> int:
             _print_error(err, error)
             status = 1
             continue
+        print_plan_warnings(plan, err)
         seconds = len(plan) / plan.fps
         out.print(f"{path}: ok ({len(plan)} frames, {seconds:.1f} s at {plan.fps:g} fps, "
                   f"{plan.settings.width}x{plan.settings.height})", markup=False)
