@@ -150,7 +150,8 @@ def _constant(g: Statements, diagnostics: Diagnostics, name: str, default: float
         return default
     node, (value,) = g.values[name]
     if not isinstance(value, n.Num):
-        diagnostics.error("R301", f"'{name}' must be a plain number", node.span, f"write e.g. `{name} {default:g}`")
+        auto = ", or `bpm auto` to follow the beats of the scene's audio" if name == "bpm" else ""
+        diagnostics.error("R301", f"'{name}' must be a plain number", node.span, f"write e.g. `{name} {default:g}`{auto}")
         return default
     return value.value
 
