@@ -25,6 +25,18 @@ def clicks(bpm: float, first: float = 0.25, seconds: float = 12.0, rate: int = R
     return y, times
 
 
+def speeding_up(before: float = 100.0, after: float = 130.0, rate: int = RATE) -> tuple[np.ndarray, np.ndarray]:
+    """Clicks at `before` bpm for 6 s, then at `after` bpm for 6 s: the samples and the click times."""
+    first, first_times = clicks(before, first=0.3, seconds=6.3, rate=rate)
+    change = first_times[-1] + 60.0 / before
+    second, second_times = clicks(after, first=0.0, seconds=6.0, rate=rate)
+    y = np.zeros(int((change + 6.0) * rate), np.float32)
+    y[:len(first)] += first
+    start = int(round(change * rate))
+    y[start:start + len(second)] += second[:len(y) - start]
+    return y, np.concatenate([first_times, change + second_times])
+
+
 def ramp(seconds: float = 6.0, rate: int = RATE) -> np.ndarray:
     """A 440 Hz tone whose amplitude rises linearly from 0 to 0.8."""
     t = np.arange(int(seconds * rate)) / rate

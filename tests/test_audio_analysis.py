@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import ROOT
-from synth_audio import BURSTS, RATE, bursts, clicks, ramp, silence, write_wav
+from synth_audio import BURSTS, RATE, bursts, clicks, ramp, silence, speeding_up, write_wav
 
 import ride
 from ride.audio import ANALYZER, MusicAnalyzer
@@ -40,6 +40,24 @@ def test_a_click_track_gives_its_tempo_within_1_bpm_and_its_beats_within_a_frame
     keys = [i for i in range(1, len(plan)) if plan.conditioning[i].sources != plan.conditioning[i - 1].sources]
     assert abs(keys[0] / fps - times[8]) <= 1.0 / fps and abs(keys[1] / fps - times[10]) <= 1.0 / fps
     assert abs(plan.settings.bpm - bpm) < 1.0
+
+
+def test_beats_after_a_silent_intro_start_at_the_first_click():
+    samples, times = clicks(110.0, first=2.0, seconds=10.0)
+    result = analyse(samples, RATE)
+    assert len(result.beats) == len(times) and np.max(np.abs(result.beats - times)) < 1 / 30
+    assert abs(result.tempo - 110.0) < 1.0
+
+
+def test_beats_follow_a_song_that_speeds_up():
+    samples, times = speeding_up(100.0, 130.0)
+    result = analyse(samples, RATE)
+    assert len(result.beats) == len(times) and np.max(np.abs(result.beats - times)) < 1 / 30
+    # so `Nb` is the time of click N, on both sides of the change: not a grid at one tempo
+    from ride.compile.music import BeatGrid
+
+    grid = BeatGrid(result.beats, result.tempo)
+    assert np.max(np.abs(grid.seconds(np.arange(len(times))) - times)) < 1 / 30
 
 
 def test_a_rising_amplitude_gives_a_rising_level():

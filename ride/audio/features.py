@@ -1,7 +1,7 @@
 """Mono samples -> Analysis, with librosa: the only module that imports it (seconds to load).
 
 1. resample to RATE; 2. the onset strength (spectral flux) and, from it, the beats (librosa's
-dynamic-programming tracker); the tempo from the beats themselves (a least-squares line through
+dynamic-programming tracker, following the tempo as it changes); the tempo from the beats themselves (a least-squares line through
 them: librosa's own estimate moves in steps of a few bpm at this hop); 3. the loudness (RMS) and
 the three bands' energies from one spectrogram; 4. each curve normalised to 0..1 over the file.
 """
@@ -17,7 +17,7 @@ HOP = 256  # samples between curve values: 86 per second, several per video fram
 N_FFT = 2048
 SILENCE = 1e-4  # an RMS below this everywhere (-80 dBFS) is silence
 WEAK = 0.2  # of the median beat's onset: a beat this weak at the ends of the song is no beat
-SNAP = 0.15  # of a beat period: how far a beat may move to its onset (a 16th note is 0.25 away)
+SNAP = 0.2  # of a beat period: how far a beat may move to its onset (a 16th note is 0.25 away)
 BAND_FLOOR = 1e-3  # a band this far below the loudest band is silent: no noise stretched to 1
 
 
@@ -36,7 +36,9 @@ def analyse(samples: np.ndarray, rate: int) -> Analysis:
         return Analysis(frames_per_second, duration, 0.0, np.zeros(0), {name: zeros for name in ("level", "onset", *BANDS)},
                         silent=True)
     onset = librosa.onset.onset_strength(y=y, sr=RATE, hop_length=HOP)[:count]
-    _, found = librosa.beat.beat_track(onset_envelope=onset, sr=RATE, hop_length=HOP, trim=False)
+    # the tempo over time, not one for the song: a tracker held to one tempo loses a song that speeds up
+    tempo = librosa.feature.tempo(onset_envelope=onset, sr=RATE, hop_length=HOP, aggregate=None)
+    _, found = librosa.beat.beat_track(onset_envelope=onset, sr=RATE, hop_length=HOP, trim=False, bpm=tempo)
     beats = librosa.frames_to_time(_on_peaks(np.asarray(found), onset), sr=RATE, hop_length=HOP)
     power = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)[:, :count]) ** 2
     frequencies = librosa.fft_frequencies(sr=RATE, n_fft=N_FFT)
