@@ -145,3 +145,21 @@ def test_checking_a_scene_without_music_never_imports_librosa():
             "print('librosa' in sys.modules, 'soundfile' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_language_server_shows_a_silent_song_as_a_warning_and_says_what_music_names_are(tmp_path):
+    pytest.importorskip("pygls")
+    from lsprotocol import types
+    from pygls.workspace import TextDocument
+
+    from ride.lsp.analysis import analyze
+    from ride.lsp.diagnostics import to_diagnostic
+    from ride.lsp.hover import hover_text
+
+    write_wav(tmp_path / "quiet.wav", silence(1.0))
+    text = 'audio "quiet.wav"\nstrength 0.3 + 0.1*onset\ntimeline {\n  0 "a"\n  12 end\n}\n'
+    analysis = analyze(text, str(tmp_path / "scene.ride"))
+    (warning,) = analysis.problems
+    diagnostic = to_diagnostic(TextDocument("file:///scene.ride", text), warning)
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning and diagnostic.code == "R532"
+    assert "onset strength" in hover_text(analysis, 1, 22)[0]
