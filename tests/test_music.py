@@ -210,3 +210,21 @@ def test_silent_audio_is_a_warning_and_constant_curves(tmp_path):
     (warning,) = plan.settings.warnings
     assert (warning.code, warning.severity, warning.span.line) == ("R532", "warning", 2)
     assert "is silent" in warning.message
+
+
+def test_loop_close_in_detected_beats_closes_over_the_last_beats(tmp_path):
+    text = 'fps 10\nbpm auto\naudio "song.wav"\ntimeline {\n  0 "a"\n  4.25s end\n}\nloop close 2b\n'
+    plan = compile_with(text, tmp_path, analysis(BEATS))
+    # the scene ends at 4.25 s = beat 8; two detected beats before it is 3.25 s: frames 33..42 close
+    assert plan.settings.loop_frames == 10
+
+
+@pytest.mark.parametrize("time", ["9" * 20 + "b end", "+" + "9" * 20 + "b end"])
+def test_beats_past_any_song_are_range_errors_not_crashes(tmp_path, time):
+    text = f'bpm auto\naudio "song.wav"\ntimeline {{\n  0 "a"\n  {time}\n}}\n'
+    assert [code for code, _, _ in errors(text, tmp_path)] == ["R405"]
+
+
+def test_a_scene_may_end_on_its_first_detected_beat(tmp_path):
+    text = 'fps 12\nbpm auto\naudio "song.wav"\ntimeline {\n  0 "a"\n  0b end\n}\n'
+    assert len(compile_with(text, tmp_path, analysis(BEATS))) == 3  # 0b is 0.25 s: frames 0, 1, 2
