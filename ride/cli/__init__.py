@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ..engines import ENGINES
-from ..errors import RideCompileError, RideError, format_error
+from ..errors import Problem, RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
-from . import fmt
+from . import fmt, plot
 from .plan_warnings import print_plan_warnings
 
 
@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--cache", metavar="DIR", help=f"the frame cache (default: {DEFAULT_FOLDER}/ beside the script)")
     render.add_argument("--no-cache", action="store_true", help="do not read or write the frame cache")
     render.add_argument("--watch", action="store_true", help="re-render on every save, reusing unchanged frames")
+    render.add_argument("--serve", nargs="?", const="", default=None, metavar="HOST:PORT",
+                        help="with --watch: a live page of the frames, curves and errors (default "
+                        "127.0.0.1:8737; needs ride[serve])")
     render.set_defaults(run=_render)
 
     cache = commands.add_parser("cache", help="show or trim the frame cache")
@@ -87,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     lsp = commands.add_parser("lsp", help="the language server for editors, on stdin/stdout (needs ride[lsp])")
     lsp.set_defaults(run=_lsp)
     fmt.add_command(commands)
+    plot.add_command(commands)
     return parser
 
 
@@ -241,10 +245,13 @@ def _render(args, out: Console, err: Console) -> int:
                             device=args.device, frames=args.frames, width=width, height=height,
                             fps=args.fps, cache=args.cache, use_cache=not args.no_cache,
                             engine_options=_engine_options(args))
+    if args.serve is not None and not args.watch:
+        raise RideError(Problem("--serve shows a watch session: add --watch", code="R756",
+                                hint=f"ride render {args.file} --watch --serve"))
     if args.watch:
         from .watch import run_watch
 
-        return run_watch(request, out, err, _print_error)
+        return run_watch(request, out, err, _print_error, serve=args.serve)
     return run_render(request, out, err)
 
 

@@ -121,6 +121,7 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
     fields = scene_settings(g, folder, path)
     _check_sources(keys, folder)
     relatives = ([fields["init"]] if fields.get("init") else []) + \
+        ([fields["depth"]] if fields.get("depth_kind") == "map" and fields.get("depth") else []) + \
         [w.source.value for key in keys for w in key.mix if w.source.kind == "image"]
     settings = Settings(fps=fps, bpm=bpm, width=width, height=height, length=clock.length, script=path,
                         base_dir=str(base), loop_frames=loop_frames if fields.get("loop") == "close" else 0,
