@@ -89,7 +89,8 @@ def is_auto(g: Statements) -> bool:
 def read_music(script: n.Script, g: Statements, base: Path, reader, analyzer: Analyzer,
                diagnostics: Diagnostics) -> Music:
     """The music the scene reads, or Music() after reporting why there is none."""
-    uses = music_names(script)
+    # the script's statements, and what the command line's --set put over them
+    uses = music_names([script, *(v for _, values in g.values.values() for v in values), *g.lets])
     auto = is_auto(g)
     if not uses and not auto:
         return Music()
@@ -142,10 +143,10 @@ def _analyse(statement: n.TextSetting, base: Path, reader, analyzer: Analyzer,
     return None
 
 
-def music_names(script: n.Script) -> dict[str, Span]:
-    """Each music variable the script reads, at its first use."""
+def music_names(roots: list) -> dict[str, Span]:
+    """Each music variable these nodes read, at its first use (in the script's order)."""
     found: dict[str, Span] = {}
-    stack = list(reversed(script.statements))
+    stack = list(reversed(roots))
     while stack:  # a loop, not recursion: an expression may be thousands of terms long
         node = stack.pop()
         if isinstance(node, n.Name):
