@@ -163,3 +163,31 @@ def test_the_language_server_shows_a_silent_song_as_a_warning_and_says_what_musi
     diagnostic = to_diagnostic(TextDocument("file:///scene.ride", text), warning)
     assert diagnostic.severity == types.DiagnosticSeverity.Warning and diagnostic.code == "R532"
     assert "onset strength" in hover_text(analysis, 1, 22)[0]
+
+
+def test_plot_and_the_live_page_show_the_songs_curves_and_count_detected_beats():
+    from ride.plot.series import MUSIC, plan_curves
+
+    plan = ride.load(ROOT / "scenes" / "groove.ride")
+    curves = plan_curves(plan)
+    music = {s.name: s for s in curves.group(MUSIC)}
+    assert list(music) == ["level", "onset", "bass", "mid", "treble"]
+    assert all(len(s.values) == len(plan) and 0 <= s.values.min() <= s.values.max() <= 1 for s in music.values())
+    # the values that read the music are the curves they read (zoom 1.002 + 0.025*bass)
+    zoom = next(s for s in curves.series if s.name == "zoom")
+    assert np.allclose(zoom.values, 1.002 + 0.025 * music["bass"].values, atol=1e-6)
+    # the timeline's keys (8b, 16b, 20b, 24b) are at the detected beats, as in the plan
+    beats = np.asarray(curves.beats)
+    assert len(beats) == 32 and curves.timeline_keys == (0, *(round(beats[b] * plan.fps) for b in (8, 16, 20, 24)))
+    page = curves.to_json()
+    assert page["beats"] == list(curves.beats) and {s["name"] for s in page["series"]} >= set(music)
+
+
+def test_ride_plot_draws_a_scene_with_music(tmp_path):
+    pytest.importorskip("matplotlib")
+    from ride.cli import main
+
+    assert main(["plot", str(ROOT / "scenes" / "groove.ride"), "-o", str(tmp_path / "curves.svg"),
+                 "--tracks", "level,onset,bass,mid,treble"]) == 0
+    svg = (tmp_path / "curves.svg").read_text()
+    assert "beats (detected; about 112 bpm)" in svg and "treble" in svg

@@ -18,11 +18,13 @@ from typing import Protocol
 
 import numpy as np
 
-from ..audio import CURVES, Analysis, MissingAudioLibrary, UnreadableAudio
+from ..audio import ANALYZER, CURVES, Analysis, MissingAudioLibrary, UnreadableAudio
 from ..audio.analyzer import INSTALL_HINT
 from ..errors import Diagnostics, Span
 from ..language import nodes as n
-from .statements import Statements
+from ..language.syntax import parse
+from .reader import FILES
+from .statements import Statements, gather
 
 QUANTUM = 1e-3  # a curve's values per frame, like the analysis's: 0..1 in steps of 0.001
 AUTO = "auto"
@@ -141,6 +143,32 @@ def _analyse(statement: n.TextSetting, base: Path, reader, analyzer: Analyzer,
         diagnostics.error("R531", f"music analysis needs librosa: {error}", span,
                           f"install it with `{INSTALL_HINT}` (the scene reads its music: `bpm auto`, `level`...)")
     return None
+
+
+@dataclass(frozen=True)
+class SceneMusic:
+    """A compiled scene's music per frame, for its curves: empty without one."""
+
+    curves: Mapping[str, np.ndarray]
+    beats: BeatGrid | None = None  # `bpm auto`'s
+
+
+def scene_music(text: str, path: str, fps: float, length: int, reader=FILES,
+                analyzer: Analyzer = ANALYZER) -> SceneMusic:
+    """The music of a scene for `ride plot` and the live page: its `audio` analysed whether its
+    values read it or not; empty when it has none or it cannot be analysed (librosa missing, a
+    file that is not audio: the compiler says so where the scene needs its music)."""
+    quiet = Diagnostics(path, text)  # reported when the plan was made, if they matter: not again
+    script = parse(text, path, quiet)
+    g = gather(script, quiet) if script is not None else None
+    if g is None or "audio" not in g.texts or path == "<script>":
+        return SceneMusic({})
+    analysis = _analyse(g.texts["audio"], Path(path).resolve().parent, reader, analyzer, quiet)
+    if analysis is None:
+        return SceneMusic({})
+    beats = BeatGrid(analysis.beats, analysis.tempo) if is_auto(g) and len(analysis.beats) >= 2 \
+        and analysis.tempo > 0 else None
+    return SceneMusic(frame_curves(analysis, fps, length), beats)
 
 
 def music_names(roots: list) -> dict[str, Span]:
