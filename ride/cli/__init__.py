@@ -21,7 +21,7 @@ from ..errors import RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
-from . import fmt
+from . import fmt, import_
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     lsp = commands.add_parser("lsp", help="the language server for editors, on stdin/stdout (needs ride[lsp])")
     lsp.set_defaults(run=_lsp)
     fmt.add_command(commands)
+    import_.add_command(commands)
     return parser
 
 
