@@ -82,12 +82,19 @@ def is_colab(settings: dict) -> bool:
 def prompts(settings: dict) -> list[tuple[str, str]]:
     """Each frame's (positive, negative) as Deforum sends them to A1111 (both stripped)."""
     max_frames = int(settings["max_frames"])
+    if is_colab(settings):  # the notebook's render.py sends the prompt as written, with no negative
+        return [(p, "") for p in prompt_series(settings["animation_prompts"], max_frames)]
     table = settings["prompts"] if isinstance(settings.get("prompts"), dict) else settings["animation_prompts"]
     run_saved = isinstance(settings.get("positive_prompts"), str) and "animation_prompts_positive" not in settings
-    if not is_colab(settings) and not run_saved:
+    if not run_saved:
         positive = settings.get("animation_prompts_positive", "")
         negative = settings.get("animation_prompts_negative", "").replace("--neg", "")
         table = {k: f"{positive} {v} {'' if '--neg' in v else '--neg'} {negative}" for k, v in table.items()}
+    values = prompt_series(table, max_frames)
+    return [prepare_prompt(values[f], max_frames, f) for f in range(max_frames)]
+
+
+def prompt_series(table: dict, max_frames: int) -> list[str]:
     series: dict = {i: None for i in range(max_frames)}  # a dict keeps pandas' positions: new labels go last
     for i, prompt in table.items():
         series[int(i) if str(i).isdigit() else int(numexpr.evaluate(i))] = prompt
@@ -98,7 +105,7 @@ def prompts(settings: dict) -> list[tuple[str, str]]:
     for i in range(len(values) - 2, -1, -1):  # bfill
         if values[i] is None:
             values[i] = values[i + 1]
-    return [prepare_prompt(values[f], max_frames, f) for f in range(max_frames)]
+    return values
 
 
 def prepare_prompt(prompt: str, max_frames: int, frame_idx: int) -> tuple[str, str]:

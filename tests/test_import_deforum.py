@@ -176,7 +176,7 @@ def deforum_settings(draw) -> dict:
     words = st.sampled_from(["a forest", "a lake --neg fog", "a city at night", "snow --neg people, text",
                              "a field `t*2` flowers", "a road `max_f-t`"])
     prompts = {str(k): draw(words) for k in keys}
-    return {
+    settings = {
         "max_frames": length, "animation_mode": "2D", "seed": draw(st.integers(0, 2**32 - 1)),
         "seed_behavior": draw(st.sampled_from(["iter", "fixed", "ladder", "alternate"])),
         "seed_iter_N": draw(st.integers(1, 3)), "diffusion_cadence": draw(st.integers(1, 4)),
@@ -189,6 +189,10 @@ def deforum_settings(draw) -> dict:
         "angle": draw(schedules(length)), "translation_x": draw(schedules(length)),
         "translation_y": draw(schedules(length)),
     }
+    if draw(st.booleans()):  # a run's saved settings: the prompts are already merged, the globals kept apart
+        settings["positive_prompts"] = settings.pop("animation_prompts_positive")
+        settings["negative_prompts"] = settings.pop("animation_prompts_negative")
+    return settings
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..errors import RideError
+from ..errors import Problem, RideError
 from ..importers.deforum import import_deforum
 from .fmt import write_atomically
 
@@ -30,7 +30,8 @@ def run_import(args, out: Console, err: Console) -> int:
     if args.output:
         target = Path(args.output)
         if target.suffix != ".ride":
-            raise RideError(f"-o {args.output}: a scene's name ends in .ride")
+            raise RideError(Problem(f"-o {args.output}: a scene's name ends in .ride", code="R791",
+                                    hint=f"-o {target.with_suffix('.ride').name}"))
         if not target.exists():
             target.write_bytes(b"")  # write_atomically keeps an existing file's mode
         write_atomically(target, imported.text)

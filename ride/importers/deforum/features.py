@@ -6,7 +6,9 @@ nothing the file asks for is dropped silently.
 
 from __future__ import annotations
 
+from ...engines.checkpoints import scheduler_name
 from ...errors import RideError
+from .tracks import Value
 
 
 def check(file, parts, schedule) -> None:
@@ -53,7 +55,14 @@ def check(file, parts, schedule) -> None:
         parts.notes.append(f'the model was "{model}": name it with `model "..."` (a hub id, folder or file)')
     sampler = get("sampler_name") or get("sampler")
     if isinstance(sampler, str) and sampler:
-        parts.notes.append(f'the sampler was "{sampler}": `scheduler` names ride\'s (see docs/engines.md)')
+        try:
+            name = scheduler_name(sampler.replace(" a", "_a") if sampler.endswith(" a") else sampler)
+        except RideError:
+            name = None
+        if name:
+            parts.settings.append(("scheduler", Value(name), f"Deforum's sampler {sampler}"))
+        else:
+            parts.notes.append(f'the sampler was "{sampler}": `scheduler` names ride\'s (see docs/engines.md)')
 
 
 def _int(value) -> int:

@@ -60,12 +60,17 @@ def parts(file) -> Parts:
     if "deforum_prompt" in first:
         table = {str(f["frame"]): str(f.get("deforum_prompt", "")) for f in frames}
         context = numbers.Context(file, length, None)
-        out.prompts = prompts.frame_prompts(context, "rendered_frames", table)
+        out.prompts = [_split(p) for p in prompts.filled(context, "rendered_frames", table)]
     else:
         out.prompts = [prompts.FramePrompt("", "")] * length
         out.unsupported("not imported: the manifest has no deforum_prompt: the timeline's prompt is empty")
     out.header.append("the manifest has no size, seed behaviour or 2D/3D mode: set them here")
     return out
+
+
+def _split(prompt: str) -> prompts.FramePrompt:
+    positive, *after = prompt.strip().split("--neg")
+    return prompts.FramePrompt(positive.strip(), "".join(after).strip())
 
 
 def _column(file, frames, name: str, length: int) -> np.ndarray:

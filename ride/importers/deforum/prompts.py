@@ -31,13 +31,35 @@ class FramePrompt:
     negative: str
 
 
-def prompt_table(file: DeforumFile) -> tuple[str, dict]:
-    """The key holding the prompts and its {key: prompt}, with the global prompts merged in."""
-    if file.format == COLAB and isinstance(file.get("cond_prompts"), dict):
-        cond, uncond = file.get("cond_prompts"), file.get("uncond_prompts") or {}
-        keys = sorted(set(cond) | set(uncond), key=lambda k: int(k) if str(k).isdigit() else 0)
-        return "cond_prompts", {k: f"{cond.get(k, '')} --neg {uncond.get(k, '')}" for k in keys}
+def file_prompts(context: numbers.Context) -> tuple[list[FramePrompt], str]:
+    """Every frame's prompt, and the key the prompts were under."""
+    file = context.file
+    if file.format == COLAB:
+        if isinstance(file.get("cond_prompts"), dict):  # the notebook's split positive/negative dicts
+            positives = filled(context, "cond_prompts", _table(file, "cond_prompts"))
+            uncond = file.get("uncond_prompts")
+            negatives = filled(context, "uncond_prompts", uncond) if isinstance(uncond, dict) and uncond else None
+            return [FramePrompt(p, negatives[i] if negatives else "") for i, p in enumerate(positives)], "cond_prompts"
+        # the notebook sends a prompt as written: no `--neg`, no backticks
+        return [FramePrompt(p, "") for p in filled(context, "animation_prompts", _table(file, "animation_prompts"))], \
+            "animation_prompts"
     name = "prompts" if isinstance(file.get("prompts"), dict) else "animation_prompts"
+    table = _table(file, name)
+    if not file.run_saved:  # args.py process_args: the global prompts merged into every prompt
+        positive = _text(file, "animation_prompts_positive")
+        negative = _text(file, "animation_prompts_negative").replace("--neg", "")
+        table = {k: f"{positive} {v} {'' if '--neg' in v else '--neg'} {negative}" for k, v in table.items()}
+    per_frame = filled(context, name, table)
+    cache: dict[str, list[FramePrompt]] = {}
+    out = []
+    for frame, prompt in enumerate(per_frame):
+        if prompt not in cache:
+            cache[prompt] = _evaluated(context, name, prompt)
+        out.append(cache[prompt][frame])
+    return out, name
+
+
+def _table(file: DeforumFile, name: str) -> dict:
     table = file.get(name)
     if not isinstance(table, dict) or not table:
         raise file.fail(name if name in file.data else "prompts", f"{name}: no prompts keyed by frame",
@@ -45,11 +67,7 @@ def prompt_table(file: DeforumFile) -> tuple[str, dict]:
     for key, value in table.items():
         if not isinstance(value, str):
             raise file.fail(name, f'{name}: "{key}": {value!r} is not a prompt', "a prompt is a text", "R395")
-    if file.format == COLAB or file.run_saved:
-        return name, dict(table)
-    positive = _text(file, "animation_prompts_positive")
-    negative = _text(file, "animation_prompts_negative").replace("--neg", "")
-    return name, {k: f"{positive} {v} {'' if '--neg' in v else '--neg'} {negative}" for k, v in table.items()}
+    return table
 
 
 def _text(file: DeforumFile, key: str) -> str:
@@ -57,33 +75,27 @@ def _text(file: DeforumFile, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def frame_prompts(context: numbers.Context, name: str, table: dict) -> list[FramePrompt]:
-    """The prompt of each frame, as Deforum sends it: (positive, negative), both stripped."""
+def filled(context: numbers.Context, name: str, table: dict) -> list[str]:
+    """render.py's prompt series: each key's prompt at its frame, forward- then back-filled. A key
+    outside the frames is a label pandas adds after the last frame (so it can still back-fill)."""
     length = context.length
     placed: list[str | None] = [None] * length
-    beyond: list[str] = []  # keys outside the frames: pandas appends them after the last frame
+    beyond: dict[int, str] = {}
     for key, prompt in table.items():
         frame = _frame(context, name, str(key))
         if 0 <= frame < length:
             placed[frame] = prompt
         else:
-            beyond.append(prompt)
-    series = placed + beyond
+            beyond[frame] = prompt  # a second key at the same label replaces the first, in its place
+    series = placed + list(beyond.values())
     last = None
     for i, value in enumerate(series):  # ffill
         if value is None:
             series[i] = last
         else:
             last = value
-    first = next((v for v in series if v is not None), None)
-    per_frame = [v if v is not None else first for v in series[:length]]  # bfill
-    cache: dict[str, list[FramePrompt]] = {}
-    out = []
-    for frame, prompt in enumerate(per_frame):
-        if prompt not in cache:
-            cache[prompt] = _evaluated(context, name, prompt)
-        out.append(cache[prompt][frame])
-    return out
+    first = next(v for v in series if v is not None)
+    return [v if v is not None else first for v in series[:length]]  # bfill
 
 
 def _frame(context: numbers.Context, name: str, key: str) -> int:

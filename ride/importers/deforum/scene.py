@@ -77,8 +77,7 @@ def settings_parts(file: DeforumFile) -> Parts:
     _color(file, parts)
     _border(file, parts)
     _camera(file, parts, context, schedule)
-    name, table = prompts.prompt_table(file)
-    parts.prompts = prompts.frame_prompts(context, name, table)
+    parts.prompts, _ = prompts.file_prompts(context)
     for found in prompts.a1111_syntax(parts.prompts):
         parts.unsupported(found)
     features.check(file, parts, schedule)

@@ -82,9 +82,9 @@ def _webui_keys(file: DeforumFile, name: str, raw: str, show: str, frame_of) -> 
                 "each key is `frame: (value)`, separated by commas"
             raise file.fail(name, f"{show}: '{part.strip()}' has no ':' (Deforum stops with an IndexError)", hint, "R392")
         if len(pieces) > 2:
-            raise file.fail(name, f"{show}: '{part.strip()}' has two ':' (Deforum would read only "
-                            f"'{pieces[1].strip()}' and drop the rest)", "each key is `frame: (value)`: remove the "
-                            "extra `N:`", "R392")
+            raise file.fail(name, f"{show}: a key has two ':' (Deforum would read '{pieces[1].strip()}' "
+                            "as the value and drop the rest)", "each key is `frame: (value)`: remove the extra `N:`",
+                            "R392")
         key_text, value = pieces[0], pieces[1].strip()
         bare = sanitize(key_text.strip())
         if NUMBER.match(bare):
