@@ -163,6 +163,7 @@ def schedules(draw, length: int, numbers=_NUMBERS, expressions=_EXPRESSIONS) -> 
     return ", ".join(parts)
 
 
+_COLAB_EXPRESSIONS = st.sampled_from(["(where(t>10, 1, -1))", "(minimum(t, 5)*0.5)", "(sin(t/4))", "(t%3)"])
 _UNIT = st.sampled_from(["0", "1", "0.5", ".25", "0.65", "0.9"])
 _UNIT_EXPRESSIONS = st.sampled_from(["(0.5+0.4*sin(t/5))", "(0.1*(t%5))", "(0.65)", "(0.5+0.5*cos(t/4))"])
 _ZOOM = st.sampled_from(["1", "1.02", "0.98", "1.5", "0.5"])
@@ -189,9 +190,18 @@ def deforum_settings(draw) -> dict:
         "angle": draw(schedules(length)), "translation_x": draw(schedules(length)),
         "translation_y": draw(schedules(length)),
     }
-    if draw(st.booleans()):  # a run's saved settings: the prompts are already merged, the globals kept apart
+    kind = draw(st.sampled_from(["ui", "run", "colab"]))
+    if kind == "run":  # a run's saved settings: the prompts are already merged, the globals kept apart
         settings["positive_prompts"] = settings.pop("animation_prompts_positive")
         settings["negative_prompts"] = settings.pop("animation_prompts_negative")
+    if kind == "colab":  # the notebook: animation_prompts; its parser reads commas inside calls
+        for key in ("animation_prompts_positive", "animation_prompts_negative", "deforum_git_commit_id"):
+            del settings[key]
+        settings["animation_prompts"] = settings.pop("prompts")
+        settings["translation_x"] = draw(schedules(length, expressions=_COLAB_EXPRESSIONS))
+        for key, value in settings.items():  # the notebook's schedules read only t
+            if key.endswith("_schedule") or key in ("zoom", "angle", "translation_x", "translation_y"):
+                settings[key] = value.replace("max_f", "29")
     return settings
 
 

@@ -18,7 +18,7 @@ from ...language import nodes as n
 from ...language.syntax import parse
 from ...language.unparse import expr as unparse_expr
 from .schedules import Key, Schedule
-from .source import DeforumFile
+from .source import COLAB, DeforumFile
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ def translate(context: Context, text: str, name: str, show: str) -> n.Expr:
 
 
 def _rename(e: n.Expr, context: Context, name: str, show: str) -> n.Expr:
+    if isinstance(e, n.Name) and e.id in ("max_f", "s", "i") and context.file.format == COLAB:
+        raise context.file.fail(name, f"{show}: reads '{e.id}', which the Colab notebook does not define (its "
+                                "schedules read only t)", "write the number it stands for", "R393")
     if isinstance(e, n.Name):
         if e.id == "max_f":
             return n.Binary("-", n.Name("n"), n.Num(1.0))
