@@ -77,7 +77,7 @@ def check_values(settings: dict, plan, camera: bool = True) -> None:
                 _close(_column(plan, ride), ref.schedule(settings, deforum, seed), ride)
     if camera and _is_3d(settings):
         for deforum, ride, sign in (("translation_x", "move_x", 1), ("translation_y", "move_y", -1),
-                                    ("translation_z", "move_z", 1), ("rotation_3d_x", "turn_x", 1),
+                                    ("translation_z", "move_z", 1), ("rotation_3d_x", "turn_x", -1),
                                     ("rotation_3d_y", "turn_y", 1), ("rotation_3d_z", "turn_z", 1),
                                     ("fov_schedule", "fov", 1)):
             if deforum in settings:

@@ -255,11 +255,15 @@ def _camera_2d(file, parts, context, schedule) -> None:
     _camera_value(file, parts, context, schedule, "transform_center_y", "focus_y", default="0.5")
 
 
-# Deforum's 3D axes as ride's `move` and `turn` (DESIGN 1b): x right, y down, z forward. Deforum's
-# 3D translation_x moves the camera right (the picture left: the opposite of its 2D translation_x,
-# which moves the picture right), as ride's move_x does; its translation_y moves the camera up.
+# Deforum's 3D axes as ride's `move` and `turn` (DESIGN 1b: x right, y down, z forward; turn x tilts
+# down, y turns right, z rolls counter-clockwise). Worked out from Deforum's anim_frame_warp_3d (the
+# offset of each pixel's projection, before and after the camera's R and T, moves the picture):
+# translation_x moves the camera right (the picture left: the opposite of its 2D translation_x, which
+# moves the picture right), as ride's move_x does; translation_y moves the camera up, and
+# rotation_3d_x tilts it up (both move the picture down), so both change sign; rotation_3d_y turns
+# it right and rotation_3d_z rolls the picture counter-clockwise, as ride's turn does.
 MOTION_3D = (("translation_x", "move_x", tracks.same), ("translation_y", "move_y", tracks.negated),
-             ("translation_z", "move_z", tracks.same), ("rotation_3d_x", "turn_x", tracks.same),
+             ("translation_z", "move_z", tracks.same), ("rotation_3d_x", "turn_x", tracks.negated),
              ("rotation_3d_y", "turn_y", tracks.same), ("rotation_3d_z", "turn_z", tracks.same))
 
 
@@ -273,6 +277,7 @@ def _camera_3d(file, parts, context, schedule) -> None:
     if not file.get("use_depth_warping", True):
         parts.camera.append(("depth", Value("100"), "Deforum's use_depth_warping off: a flat wall"))
     parts.header.append("Deforum's 3D translation_x moves the picture left (its 2D translation_x moves it right): "
-                        "move_x keeps that, so the scene moves as it did in Deforum; translation_y up is move_y down")
+                        "move_x keeps that, so the scene moves as it did in Deforum; Deforum's y and x-rotation point up, "
+                        "so move_y and turn_x have the opposite sign")
     if file.format == COLAB:
         parts.header.append("the Colab notebook's 3D units are taken as ride's depth units")
