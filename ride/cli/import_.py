@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..compile.compiler import compile_text
 from ..errors import Problem, RideError
 from ..importers.deforum import import_deforum
 from .fmt import write_atomically
@@ -37,7 +38,12 @@ def run_import(args, out: Console, err: Console) -> int:
         write_atomically(target, imported.text)
     else:
         sys.stdout.write(imported.text)
-    for warning in imported.warnings:
+    warnings = list(imported.warnings)
+    try:
+        compile_text(imported.text, args.output or "scene.ride")
+    except RideError as error:  # e.g. a form this ride does not have yet: the scene is still written
+        warnings.append(f"the scene does not pass `ride check` yet: {error.problems[0].message}")
+    for warning in warnings:
         err.print(f"{args.settings}: warning: {warning}", markup=False, style="yellow")
     where = args.output or "standard output"
     err.print(f"{args.settings}: {imported.description}, {imported.frames} frames -> {where}", markup=False)

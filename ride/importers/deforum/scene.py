@@ -189,9 +189,9 @@ def _strength(context, schedule, parts: Parts) -> Value:
     values = tracks.series(context, schedule)
     if np.all((values >= 0) & (values <= 1)):
         return tracks.ride_value(context, schedule, tracks.complement)
-    if all(k.number is not None for k in schedule.keys):
-        parts.warnings.append("strength_schedule: values outside 0..1 are clamped to 0..1 at the keys "
-                              "(Deforum clamps every frame's value)")
+    if len(schedule.keys) > 1:  # a clamped key changes the line toward it; Deforum clamps each frame
+        parts.warnings.append("strength_schedule: values outside 0..1, clamped to 0..1 at the keys (Deforum "
+                              "clamps each frame's value, so frames between such a key and the next may differ)")
     clip = tracks.clipped(0.0, 1.0)
     return tracks.ride_value(context, schedule, lambda e: tracks.complement(clip(e)))
 

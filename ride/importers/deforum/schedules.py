@@ -36,6 +36,7 @@ class Schedule:
     name: str
     raw: str
     keys: tuple[Key, ...]  # in frame order, only those inside 0..max_frames-1
+    ignored: tuple[int, ...] = ()  # keys at or past max_frames (or negative): Deforum never reads them
 
     @property
     def is_constant(self) -> bool:
@@ -66,7 +67,8 @@ def parse_schedule(file: DeforumFile, name: str, frame_of, max_frames: int) -> S
         first = f"its first key is at frame {inside[0].frame}" if inside else "it has no key before max_frames"
         raise file.fail(name, f"{show}: no key at frame 0 ({first}; Deforum stops with a NameError)",
                         f'add a key at frame 0, e.g. "0: ({(inside or found)[0].text.strip("()") or 0})", ...', "R392")
-    return Schedule(name, raw, tuple(inside))
+    ignored = tuple(f for f in sorted(keys) if not 0 <= f < max_frames)
+    return Schedule(name, raw, tuple(inside), ignored)
 
 
 def _webui_keys(file: DeforumFile, name: str, raw: str, show: str, frame_of) -> list[Key]:

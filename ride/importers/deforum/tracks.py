@@ -14,7 +14,7 @@ expressions alike: every conversion is affine, so it commutes with linear interp
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -68,6 +68,7 @@ class Value:
 
     text: str = ""
     keys: tuple[TrackKey, ...] = ()
+    note: str = ""  # said beside the setting: keys Deforum ignores
 
     @property
     def is_track(self) -> bool:
@@ -75,6 +76,14 @@ class Value:
 
 
 def ride_value(context: numbers.Context, schedule: Schedule, convert: Convert = same) -> Value:
+    value = _ride_value(context, schedule, convert)
+    if not schedule.ignored:
+        return value
+    frames = ", ".join(str(f) for f in schedule.ignored)
+    return replace(value, note=f"Deforum ignores its key(s) at {frames}: past the last frame")
+
+
+def _ride_value(context: numbers.Context, schedule: Schedule, convert: Convert) -> Value:
     exprs = numbers.expressions(context, schedule)
     keys = schedule.keys
     if schedule.is_constant:

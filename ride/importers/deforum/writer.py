@@ -24,7 +24,7 @@ def scene_text(parts) -> str:
         if value.is_track:
             tracks.append((name, value, comment))
         else:
-            lines.append(_line(f"{name} {value.text}", comment))
+            lines.append(_line(f"{name} {value.text}", comment, value))
     if negative:
         lines.append(f"negative {quote(negative)}")
     camera, camera_tracks = _camera_split(parts.camera)
@@ -32,7 +32,7 @@ def scene_text(parts) -> str:
     if camera:
         lines += ["", "camera {"] + [f"  {line}" for line in _camera_lines(camera)] + ["}"]
     for name, value, comment in tracks:
-        lines += ["", _line(f"track {name} {{", comment)]
+        lines += ["", _line(f"track {name} {{", comment, value)]
         lines += [f"  {_key(k)}" for k in value.keys]
         lines.append("}")
     lines += ["", "timeline {"] + [f"  {line}" for line in _timeline(parts.prompts, negative)]
@@ -42,8 +42,13 @@ def scene_text(parts) -> str:
     return format_text("\n".join(lines) + "\n", "<import>")
 
 
-def _line(text: str, comment: str) -> str:
+def _line(text: str, comment: str, value: Value | None = None) -> str:
+    comment = _comment(comment, value)
     return f"{text}  # {comment}" if comment else text
+
+
+def _comment(comment: str, value: Value | None) -> str:
+    return "; ".join(c for c in (comment, value.note if value else "") if c)
 
 
 def _camera_split(values):
@@ -72,12 +77,12 @@ def _camera_lines(camera) -> list[str]:
         if any(m in values for m in members):
             defaults = {"focus_x": "0.5", "focus_y": "0.5"}
             texts = [values[m][0].text if m in values else defaults.get(m, "0") for m in members]
-            comments = [values[m][1] for m in members if m in values]
+            comments = [_comment(values[m][1], values[m][0]) for m in members if m in values]
             out.append(_line(f"{name} {', '.join(texts)}", "; ".join(comments)))
             for m in members:
                 values.pop(m, None)
     for name, (value, comment) in values.items():
-        out.append(_line(f"{name} {value.text}", comment))
+        out.append(_line(f"{name} {value.text}", comment, value))
     return out
 
 
