@@ -50,8 +50,10 @@ def settings_parts(file: DeforumFile) -> Parts:
     context = numbers.Context(file, length, seed)
     parts.length = length
 
+    def frame_of(text: str, key: str, show: str) -> int:  # a key written as an expression (max_f - 2)
+        return numbers.key_frame(context, text, key, show)
+
     def schedule(name: str):
-        frame_of = lambda text, key, show: numbers.key_frame(context, text, key, show)  # noqa: E731
         return parse_schedule(file, name, frame_of, length)
 
     def value(name: str, convert=tracks.same) -> Value:
@@ -60,7 +62,7 @@ def settings_parts(file: DeforumFile) -> Parts:
     _size(file, parts)
     fps = file.get("fps")
     if isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= 240:
-        parts.settings.append(("fps", Value(numbers.text(numbers.n.Num(float(fps)))), ""))
+        parts.settings.append(("fps", Value(_num(fps)), ""))
     _seed_setting(file, parts, context, schedule, seed)
     _steps(file, parts, value)
     if "cfg_scale_schedule" in file.data:
