@@ -8,7 +8,6 @@ tests/data/deforum/ (SOURCES.tsv says where each comes from); hypothesis writes 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import deforum_reference as ref
@@ -28,9 +27,7 @@ FILES = sorted(p for p in DATA.iterdir() if p.suffix in (".txt", ".json"))
 MALFORMED = {"26_e-dream-ai_gpu-container-deforum_test-settings.txt": ("rotation_3d_x", "R392")}
 PARSEQ = [p for p in FILES if "parseq" in p.name]
 SETTINGS = [p for p in FILES if p.name not in MALFORMED and p not in PARSEQ]
-NEEDS_3D = "needs the 3D camera (issue 14)"
 TOLERANCE = 1e-6
-_3D_BLOCK = re.compile(r"^(camera \{.*?^\}|track (move|turn)_[xyz] \{.*?^\}|track fov \{.*?^\})", re.S | re.M)
 
 
 def _settings(path: Path) -> dict:
@@ -93,23 +90,11 @@ def check_values(settings: dict, plan, camera: bool = True) -> None:
         assert (f.negative or "") == negative, f"negative at frame {f.index}"
 
 
-def _marks(path: Path):
-    return [pytest.mark.xfail(reason=NEEDS_3D, strict=False)] if _is_3d(_settings(path)) else []
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.name[:2], marks=_marks(p)) for p in SETTINGS])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.name[:2]) for p in SETTINGS])
 def test_every_file_imports_to_a_scene_that_evaluates_as_deforum(path):
     settings = _settings(path)
     imported = import_deforum(path)
     check_values(settings, _plan(imported.text))
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.name[:2]) for p in SETTINGS if _is_3d(_settings(p))])
-def test_3d_files_prompts_seeds_and_schedules_evaluate_as_deforum(path):
-    """Until the 3D camera lands, a 3D file's scene without its camera is checked (everything else)."""
-    settings = _settings(path)
-    text = _3D_BLOCK.sub("", import_deforum(path).text)
-    check_values(settings, _plan(text), camera=False)
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.name[:2]) for p in SETTINGS])

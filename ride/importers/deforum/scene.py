@@ -277,7 +277,7 @@ def _camera_3d(file, parts, context, schedule) -> None:
     elif isinstance(file.get("fov"), (int, float)) and file.get("fov") != 40:
         parts.camera.append(("fov", Value(_num(file.get("fov"))), "Deforum's fov"))
     if not file.get("use_depth_warping", True):
-        parts.camera.append(("depth", Value("100"), "Deforum's use_depth_warping off: a flat wall"))
+        parts.camera.append(("depth", Value("none"), "Deforum's use_depth_warping off: a flat wall"))
     parts.header.append("Deforum's 3D translation_x moves the picture left (its 2D translation_x moves it right): "
                         "move_x keeps that, so the scene moves as it did in Deforum; Deforum's y and x-rotation point up, "
                         "so move_y and turn_x have the opposite sign")
