@@ -175,6 +175,12 @@ def deforum_settings(draw) -> dict:
         "angle": draw(schedules(length)), "translation_x": draw(schedules(length)),
         "translation_y": draw(schedules(length)),
     }
+    if draw(st.booleans()):  # a 3D scene: translation_x/y are the camera's move there
+        settings["animation_mode"] = "3D"
+        for key in ("translation_z", "rotation_3d_x", "rotation_3d_y", "rotation_3d_z"):
+            settings[key] = draw(schedules(length))
+        settings["fov_schedule"] = draw(schedules(length, st.sampled_from(["40", "70", "120"]),
+                                                  st.sampled_from(["(40+20*sin(t/5))", "(70)"])))
     kind = draw(st.sampled_from(["ui", "run", "colab"]))
     if kind == "run":  # a run's saved settings: the prompts are already merged, the globals kept apart
         settings["positive_prompts"] = settings.pop("animation_prompts_positive")
@@ -185,7 +191,7 @@ def deforum_settings(draw) -> dict:
         settings["animation_prompts"] = settings.pop("prompts")
         settings["translation_x"] = draw(schedules(length, expressions=_COLAB_EXPRESSIONS))
         for key, value in settings.items():  # the notebook's schedules read only t
-            if key.endswith("_schedule") or key in ("zoom", "angle", "translation_x", "translation_y"):
+            if key.endswith("_schedule") or key.startswith(("translation_", "rotation_3d_")) or key in ("zoom", "angle"):
                 settings[key] = value.replace("max_f", "29")
     return settings
 
