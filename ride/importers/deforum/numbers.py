@@ -17,7 +17,7 @@ from ...errors import Diagnostics, RideError
 from ...language import nodes as n
 from ...language.syntax import parse
 from ...language.unparse import expr as unparse_expr
-from .schedules import Key, Schedule
+from .schedules import Schedule
 from .source import COLAB, DeforumFile
 
 
@@ -155,7 +155,3 @@ def deforum_series(schedule: Schedule, exprs: dict[int, n.Expr], length: int) ->
 def expressions(context: Context, schedule: Schedule) -> dict[int, n.Expr]:
     show = f'{schedule.name}: "{schedule.raw}"'
     return {k.frame: translate(context, k.text, schedule.name, show) for k in schedule.keys if k.number is None}
-
-
-def is_expression(key: Key) -> bool:
-    return key.number is None

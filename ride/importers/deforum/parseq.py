@@ -100,4 +100,4 @@ def _track(values: np.ndarray) -> Value:
 
 
 def _number(x: float) -> str:
-    return numbers.text(numbers.n.Num(float(f"{float(x):.10g}")))
+    return numbers.text(numbers.n.Num(float(f"{float(x):.12g}")))
