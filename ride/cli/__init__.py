@@ -21,7 +21,7 @@ from ..errors import Problem, RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
-from . import fmt, plot
+from . import fmt, import_, plot
 from .plan_warnings import print_plan_warnings
 
 
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     lsp.set_defaults(run=_lsp)
     fmt.add_command(commands)
     plot.add_command(commands)
+    import_.add_command(commands)
     return parser
 
 
