@@ -17,7 +17,7 @@ with it, loop closure, cadence in-betweens):
 
 So whatever warps with `warp_by` and the frame's depth follows the 3D camera as the frames do.
 The maths is in motion.py (and its docstring: conventions, units, the exact equalities), the inverse
-maps in sampling.py, the kernel (OpenCV remap) in remap.py, depth scaling in depth.py.
+maps in sampling.py, the kernel (OpenCV remap) in kernel.py, depth scaling in depth.py.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 
 from ..plan import Camera
 from .depth import MIDDLE, depth_from_disparity, scaled_depth
+from .kernel import BORDERS, DETAIL, LINEAR, NEAREST, check_border, remap, warp_affine, warp_perspective
 from .motion import (
     Motion,
     camera_matrix,
@@ -37,7 +38,6 @@ from .motion import (
     invert,
     turn_matrix,
 )
-from .remap import BORDERS, DETAIL, LINEAR, NEAREST, check_border, remap, warp_affine, warp_perspective
 from .sampling import sampling_map
 
 __all__ = ["BORDERS", "DETAIL", "LINEAR", "MIDDLE", "NEAREST", "Motion", "camera_matrix", "compose",
