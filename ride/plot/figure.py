@@ -12,8 +12,10 @@ import io
 import textwrap
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
+from ..compile.music import BeatGrid
 from .series import WEIGHT, Curves
 
 FORMATS = ("png", "svg")
@@ -70,8 +72,14 @@ def _time_axes(axes, curves: Curves) -> None:
     top = axes[0].secondary_xaxis("top", functions=(lambda f: f / fps, lambda s: s * fps))
     top.set_xlabel("seconds")
     axes[-1].set_xlabel("frames")
-    beats = axes[-1].secondary_xaxis(-0.45, functions=(lambda f: f / beat, lambda b: b * beat))
-    beats.set_xlabel(f"beats (bpm {curves.bpm:g})")
+    if curves.beats:  # `bpm auto`: beat N is the song's detected beat N
+        grid = BeatGrid(np.asarray(curves.beats), curves.bpm)
+        functions = (lambda f: grid.beat_at(np.asarray(f) / fps), lambda b: grid.seconds(np.asarray(b)) * fps)
+        label = f"beats (detected; about {curves.bpm:g} bpm)"
+    else:
+        functions, label = (lambda f: f / beat, lambda b: b * beat), f"beats (bpm {curves.bpm:g})"
+    beats = axes[-1].secondary_xaxis(-0.45, functions=functions)
+    beats.set_xlabel(label)
 
 
 def write(curves: Curves, fmt: str) -> bytes:
