@@ -23,7 +23,7 @@ from typing import TextIO
 
 import numpy as np
 
-from .errors import Span
+from .errors import Problem, Span
 from .frame_keys import chain_keys, digest
 from .settings import FRAME_COLUMNS, MOTION_COLUMNS, SETTINGS
 
@@ -223,6 +223,8 @@ class Settings:
     # where each setting is written in the script (name -> Span), for checks made after compiling
     # (an engine's own options); not part of the plan's value, nor of its JSON
     spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
+    # what compiling warned about (silent audio), for the front ends to show; not part of the plan's value
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",

@@ -22,6 +22,7 @@ from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
 from . import fmt, import_, plot
+from .plan_warnings import print_plan_warnings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +142,7 @@ def _check(args, out: Console, err: Console) -> int:
                     printed.add(format_error(error))
                     _print_error(err, error)
                 continue
+            print_plan_warnings(plan, err)
             seconds = len(plan) / plan.fps
             out.print(f"{label}: ok ({len(plan)} frames, {seconds:.1f} s at {plan.fps:g} fps, "
                       f"{plan.settings.width}x{plan.settings.height})", markup=False)

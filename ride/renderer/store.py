@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio.cache import AUDIO_FOLDER
 from ..errors import Problem, RideRenderError
 from ..outputs.frames_folder import FRAME_NAME
 
-RENDER_VERSION = "ride-render-4"  # bump when the feedback steps change pixels (4: the OpenCV warp kernel)
+RENDER_VERSION = "ride-render-5"  # bump when the feedback steps change pixels (4: the OpenCV warp kernel; 5: damped depth steps)
 DEFAULT_FOLDER = ".ride-cache"
 STALE_TEMPORARY = 600  # seconds: a younger .tmp may belong to a render still writing it
 
@@ -169,12 +170,13 @@ def decode_depth(data: bytes) -> np.ndarray:
 
 def is_frame_cache(folder: str | Path) -> bool:
     """A folder a render keeps frames in: nothing in it but engine folders, named by their digest
+    (and the audio/ folder of music analyses, ride.audio.cache)
     (hidden files such as .DS_Store aside, and the PNG frames of an `output ".ride-cache/"`, which
     the cache shares its folder with). An empty folder is an empty cache."""
     folder = Path(folder)
     if not folder.is_dir():
         return False
-    return all(re.fullmatch(r"[0-9a-f]{16}", entry.name) if entry.is_dir()
+    return all(re.fullmatch(r"[0-9a-f]{16}", entry.name) or entry.name == AUDIO_FOLDER if entry.is_dir()
                else entry.name.startswith(".") or FRAME_NAME.fullmatch(entry.name)
                for entry in folder.iterdir())
 
