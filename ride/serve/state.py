@@ -66,10 +66,12 @@ class PageState:
 
     # -- from the watcher (the render thread) -------------------------------------------
 
-    def new_pass(self, number: int, plan: Plan, store: FrameStore | None, resume: int, curves: dict) -> None:
+    def new_pass(self, number: int, plan: Plan, store: FrameStore | None, resume: int, stop: int,
+                 curves: dict) -> None:
+        """A pass of `plan` renders frames resume..stop-1 (`--frames A:B` stops at B)."""
         with self.lock:
-            self.plan, self.keys, self.store, self.number = plan, plan.keys(), store, number
-            self.total, self.rendered = len(plan), resume
+            self.plan, self.keys, self.store, self.number = plan, plan.keys()[:stop], store, number
+            self.total, self.rendered = stop, min(resume, stop)
             self.state, self.errors, self.curves = RENDERING, [], curves
             self.progress = _Progress(time.monotonic(), 0, resume)
             self.recent.clear()

@@ -6,6 +6,7 @@
   const view = {
     status: { frames: 0, rendered: 0, state: "connecting", errors: [] },
     keys: [],          // keys[i]: frame i's key; its URL carries it, so an edited frame is fetched anew
+    pass: null,        // the render pass the keys belong to
     curves: null,
     current: -1,
     timer: null,
@@ -77,13 +78,18 @@
     return response.json();
   }
 
+  // What the event stream does not carry: the rendered frames' keys and the curves. Keys of one
+  // pass never change, so what arrives is merged with the keys frame events brought meanwhile.
   async function refresh() {
+    const pass = view.pass;
     const [status, keys, curves] = await Promise.all([getJSON("/status"), getJSON("/keys"), getJSON("/curves")]);
-    view.keys = keys;
+    if (pass !== view.pass) return;  // a newer pass began meanwhile: its own refresh follows
+    if (pass == null) view.pass = status.pass;
+    keys.forEach((key, i) => { view.keys[i] = key; });
     view.curves = curves && curves.series ? curves : null;
     if (view.curves) $("title").textContent = view.curves.title;
-    setStatus(status);
-    show($("live").checked ? status.rendered - 1 : view.current);
+    if (status.pass === view.pass && status.rendered >= view.status.rendered) setStatus(status);
+    show($("live").checked ? view.status.rendered - 1 : view.current);
   }
 
   // -- playing ------------------------------------------------------------------------
@@ -230,7 +236,13 @@
   // -- events -------------------------------------------------------------------------
   const events = new EventSource("/events");
   events.addEventListener("status", (e) => { setStatus(JSON.parse(e.data)); drawCurves(); });
-  events.addEventListener("pass", () => { refresh(); });
+  events.addEventListener("pass", (e) => {
+    const data = JSON.parse(e.data);
+    view.pass = data.pass;
+    view.keys = view.keys.slice(0, data.rendered);  // later frames are the old plan's until re-rendered
+    setStatus(data);
+    refresh();
+  });
   events.addEventListener("frame", (e) => {
     const data = JSON.parse(e.data);
     view.keys[data.index] = data.key;
@@ -238,5 +250,5 @@
     if ($("live").checked) show(data.index);
   });
   events.addEventListener("error", () => { $("state").textContent = "reconnecting"; });
-  events.addEventListener("open", () => { refresh(); });
+  events.addEventListener("open", () => { view.pass = null; refresh(); });
 })();
