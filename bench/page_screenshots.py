@@ -6,6 +6,7 @@ rendered, then with a mistake saved; and docs/cli.md's `ride plot` picture.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -26,9 +27,9 @@ def run() -> None:
     if not CHROMIUM.exists():
         sys.exit(MISSING)
     with tempfile.TemporaryDirectory(prefix="ride-shots-") as folder, chromium(1280, 900) as browser:
-        script = Path(folder) / "pulse.ride"
-        shutil.copy(ROOT / "scenes" / "pulse.ride", script)
-        with LiveSession(script, width=256, height=256) as live:
+        shutil.copy(ROOT / "scenes" / "pulse.ride", Path(folder) / "pulse.ride")
+        os.chdir(folder)  # the errors name the script as a user in its folder would: pulse.ride:13:1
+        with LiveSession("pulse.ride", width=256, height=256) as live:
             page = browser.new_page()
             page.goto(live.url)
             live.wait(lambda s: s["state"] == "done", timeout=600)
@@ -38,10 +39,11 @@ def run() -> None:
             page.wait_for_function("() => { const i = document.getElementById('frame'); "
                                    "return i.dataset.index === '100' && i.complete && i.naturalWidth > 0; }")
             page.screenshot(path=str(IMAGES / "live-page.jpg"), type="jpeg", quality=80, full_page=True)
-            live.edit("bpm      96", "bpm      96\nnoise 0.02 * sin(")
+            live.edit("bpm      96  #", "bpm      96\nnoize    0.03  #")
             page.wait_for_function("() => document.body.dataset.state === 'error'")
             page.screenshot(path=str(IMAGES / "live-page-error.jpg"), type="jpeg", quality=80, full_page=True)
             page.close()
+    os.chdir(ROOT)
     main(["plot", str(ROOT / "scenes" / "pulse.ride"), "-o", str(IMAGES / "pulse-curves.png"), "--frames", "0:120"])
     print("wrote", *(p.relative_to(ROOT) for p in sorted(IMAGES.glob("*-*"))))
 

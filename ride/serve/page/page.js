@@ -167,6 +167,7 @@
     g.fillText("frame " + c.start, LEFT, top + 10);
     const end = "frame " + (c.stop - 1) + " \u00b7 " + ((c.stop - 1) / c.fps).toFixed(1) + " s";
     g.fillText(end, width - PAD - g.measureText(end).width, top + 10);
+    legend(weights);
     const constants = c.series.filter((s) => s.group !== "weight" && s.constant);
     $("constants").textContent = constants.length
       ? "constant: " + constants.map((s) => s.name + " " + +s.values[0].toPrecision(6)).join(", ") : "";
@@ -216,9 +217,27 @@
       const shares = weights.map((s) => [valueAt(s, view.current), s.name]).filter(([v]) => v > 0.005)
         .sort((a, b) => b[0] - a[0]).slice(0, 3);
       g.fillStyle = "#9aa0a6";
-      shares.forEach(([v, name], i) => g.fillText((v * 100).toFixed(0) + "% " + name.slice(0, 14), PAD,
-                                                   top + 26 + 12 * i));
+      shares.forEach(([v, name], i) => g.fillText(clip(g, (v * 100).toFixed(0) + "% " + name, LEFT - PAD - 4),
+                                                   PAD, top + 26 + 12 * i));
     }
+  }
+
+  function legend(weights) {
+    const box = $("legend"), names = weights.map((s) => s.name).join("\n");
+    if (box.dataset.names === names) return;  // (redrawn on every frame: rebuilt only when it changes)
+    box.dataset.names = names;
+    box.replaceChildren();
+    weights.forEach((s, n) => {
+      const item = document.createElement("span"), swatch = document.createElement("i");
+      swatch.style.background = COLORS[n % COLORS.length];
+      item.append(swatch, s.name);  // text, never HTML
+      box.appendChild(item);
+    });
+  }
+
+  function clip(g, text, room) {
+    while (text.length > 1 && g.measureText(text).width > room) text = text.slice(0, -2) + "\u2026";
+    return text;
   }
 
   function fmt(v) { return Math.abs(v) >= 1000 ? v.toFixed(0) : String(+v.toPrecision(4)); }
