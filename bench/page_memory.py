@@ -65,6 +65,7 @@ def run(saves: int, size: str, block: int) -> None:
             for client in clients:
                 client.start()
             samples = [(0, rss_mb())]
+            print(f"after the first pass: RSS {samples[0][1]:.1f} MB", flush=True)
             began = time.perf_counter()
             current = EDITED
             for n in range(1, saves + 1):
