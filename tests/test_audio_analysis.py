@@ -191,3 +191,17 @@ def test_ride_plot_draws_a_scene_with_music(tmp_path):
                  "--tracks", "level,onset,bass,mid,treble"]) == 0
     svg = (tmp_path / "curves.svg").read_text()
     assert "beats (detected; about 112 bpm)" in svg and "treble" in svg
+
+
+def test_the_language_server_times_beats_on_the_detected_beats():
+    pytest.importorskip("pygls")
+    from ride.lsp.analysis import analyze
+    from ride.lsp.hover import hover_text
+
+    path = ROOT / "scenes" / "groove.ride"
+    text = path.read_text()
+    line = next(i for i, row in enumerate(text.split("\n")) if row.strip().startswith("8b"))
+    plan = ride.load(path)
+    frame = next(i for i, c in enumerate(plan.conditioning) if "neon city" in c.sources[0].source.value
+                 and c.morph is None)
+    assert f"frame {frame}," in hover_text(analyze(text, str(path)), line, 3)[0]  # 8b: detected beat 8

@@ -171,6 +171,17 @@ def scene_music(text: str, path: str, fps: float, length: int, reader=FILES,
     return SceneMusic(frame_curves(analysis, fps, length), beats)
 
 
+def scene_beats(g: Statements, base: Path, reader=FILES, analyzer: Analyzer = ANALYZER) -> BeatGrid | None:
+    """`bpm auto`'s detected beats, or None (no `bpm auto`, or no beats to be had: the compiler says
+    why): for the language server's time hovers on a file that may not compile as a whole."""
+    if not is_auto(g) or "audio" not in g.texts:
+        return None
+    analysis = _analyse(g.texts["audio"], base, reader, analyzer, Diagnostics())
+    if analysis is None or len(analysis.beats) < 2 or analysis.tempo <= 0:
+        return None
+    return BeatGrid(analysis.beats, analysis.tempo)
+
+
 def music_names(roots: list) -> dict[str, Span]:
     """Each music variable these nodes read, at its first use (in the script's order)."""
     found: dict[str, Span] = {}

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..compile.compiler import compile_script, time_env
+from ..compile.music import Music, scene_beats
 from ..compile.reader import FILES
 from ..compile.statements import gather
 from ..compile.timeline import scene_length
@@ -44,7 +45,7 @@ class Analysis:
     @functools.cached_property
     def clock(self) -> Clock:
         """The scene's fps, bpm and length: worked out once per text, however often the user hovers."""
-        return scene_clock(self.script)
+        return scene_clock(self.script, self.path)
 
     @functools.cached_property
     def names(self) -> NameValues | None:
@@ -161,17 +162,20 @@ def _children(node) -> list:
 # ---- the scene's clock and names -------------------------------------------------------
 
 
-def scene_clock(script: n.Script) -> Clock:
+def scene_clock(script: n.Script, path: str = "<script>") -> Clock:
     """fps, bpm and the length as the compiler finds them (defaults where unusable): for time hovers
-    on a file that does not compile as a whole."""
+    on a file that does not compile as a whole. With `bpm auto`, the song's detected beats (from the
+    analysis cache, once the compiler has made it)."""
     g = gather(script, Diagnostics())
     fps = _plain(g, "fps")
     bpm = _plain(g, "bpm")
     FPS, BPM = BY_NAME["fps"], BY_NAME["bpm"]
     fps = fps if FPS.low < fps <= FPS.high else FPS.default
     bpm = bpm if BPM.low <= bpm <= BPM.high else BPM.default
-    length = scene_length(g.timeline, Clock(fps, bpm, None), Diagnostics()) if g.timeline else None
-    return Clock(fps, bpm, length if length is not None and 1 <= length <= 1_000_000 else None)
+    beats = scene_beats(g, Path(path).resolve().parent) if path != "<script>" else None
+    bpm = beats.tempo if beats is not None else bpm
+    length = scene_length(g.timeline, Clock(fps, bpm, None, beats), Diagnostics()) if g.timeline else None
+    return Clock(fps, bpm, length if length is not None and 1 <= length <= 1_000_000 else None, beats)
 
 
 def _plain(g, name: str) -> float:
@@ -192,7 +196,7 @@ def name_values(script: n.Script, clock: Clock) -> NameValues | None:
         return None
     g = gather(script, Diagnostics())
     diagnostics = Diagnostics()
-    values = time_env(g, diagnostics, clock.length, clock.fps, clock.bpm)
+    values = time_env(g, diagnostics, clock.length, clock.fps, clock.bpm, Music(beats=clock.beats))
     failed = {let.name for let in g.lets
               for p in diagnostics.problems if _inside(p.span, let.span)}
     return NameValues(values, frozenset(failed))
