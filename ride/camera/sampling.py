@@ -14,8 +14,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .kernel import index_matrix
 from .motion import NEAR, Motion, focal_length
-from .remap import index_matrix
 
 # fixed-point steps toward the surface a ray meets in a depth map (each one costs a nearest-neighbour
 # lookup of the depth map), each going this part of the way to the depth it found: where the ground

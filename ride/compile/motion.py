@@ -33,7 +33,7 @@ def check_composed_motion(zoom: np.ndarray, diffuse: np.ndarray, loop_frames: in
     frames = np.arange(length)
     diffused = np.flatnonzero(diffuse)
     worst, where = 0.0, ""
-    if diffused.size:  # each frame from the last diffused frame before it, and back from the next
+    if 0 < diffused.size < length:  # each frame from the last diffused frame before it, and back from the next
         before = diffused[np.clip(np.searchsorted(diffused, frames, side="left") - 1, 0, None)]
         after = diffused[np.clip(np.searchsorted(diffused, frames, side="left"), None, diffused.size - 1)]
         spread = np.maximum(np.abs(total[frames + 1] - total[before + 1]), np.abs(total[after + 1] - total[frames + 1]))
