@@ -47,7 +47,7 @@ def main() -> None:
                 compile_text(imported.text, "scene.ride")
                 compiled = f"{time.perf_counter() - middle:10.3f}"
             except RideError:
-                compiled = " (3D: needs the 3D camera)"
+                compiled = "  (does not pass ride check)"
             print(f"{path.name[:60]:<60} {imported.frames:>7} {middle - start:9.3f} {compiled}")
 
 
