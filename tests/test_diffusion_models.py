@@ -36,11 +36,11 @@ def families(tmp_path_factory) -> Path:
     return base
 
 
-def plan_for(folder, timeline="a road", *, length: int = 1, **settings):
+def plan_for(folder, timeline="a road", *, length: int = 1, extra: str = "", **settings):
     values = {"model": "sd15", "seed": "7 iter", "strength": 0.6, "guidance": 3, "steps": 4, "noise": 0}
     values.update(settings)
     values = {name: value for name, value in values.items() if value is not None}
-    return B.compile_scene(B.scene_text(timeline, length=length, size=32, **values), folder, "test.ride")
+    return B.compile_scene(B.scene_text(timeline, length=length, size=32, extra=extra, **values), folder, "test.ride")
 
 
 def first_timesteps(pipe, call) -> list[float]:
@@ -141,3 +141,78 @@ def test_the_caller_gives_the_frames_latent_noise(families):
     # a frame made from nothing starts from the given noise too
     assert np.array_equal(engine.generate(frame, None, noise=noise), engine.generate(frame, None, noise=noise))
     assert not np.array_equal(engine.generate(frame, None, noise=noise), engine.generate(frame, None))
+
+
+# -- VAE, LoRA, embeddings, clip skip -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parts(families) -> Path:
+    from diffusers import UNet2DConditionModel
+
+    T.save_vae(families / "vae")
+    T.save_vae(families / "vae16", latent_channels=16)
+    T.save_lora(families / "ink.safetensors", UNet2DConditionModel.from_pretrained(families / "sd15" / "unet"))
+    T.save_embedding(families / "ink-style.safetensors")
+    return families
+
+
+def test_another_vae_changes_the_frames_and_one_that_does_not_fit_is_a_positioned_error(parts):
+    engine = DiffusersEngine()
+    plain = B.feedback_render(plan_for(parts, length=2), engine)
+    other = B.feedback_render(plan_for(parts, length=2, vae='"vae"'), engine)
+    assert other[1].tobytes() != plain[1].tobytes()
+    assert B.feedback_render(plan_for(parts, length=2), engine)[1].tobytes() == plain[1].tobytes()  # swapped back
+    for value, words in (("vae16", "16-channel latents"), ("nowhere/vae.safetensors", "not found"),
+                         ("someone/vae", "neither a folder here nor in the local Hugging Face cache")):
+        with pytest.raises(RideRenderError) as caught:
+            engine.prepare(plan_for(parts, vae=f'"{value}"'))
+        problem = caught.value.problems[0]
+        assert words in problem.message and problem.span.line == 8 and problem.hint, problem  # the vae line
+
+
+def test_a_lora_with_a_tracked_weight(parts):
+    engine = DiffusersEngine()
+    plain = B.feedback_render(plan_for(parts, length=3), engine)
+    text = B.scene_text("a road", length=3, size=32, model="sd15", seed="7 iter", strength=0.6, guidance=3,
+                        steps=4, noise=0, tracks={"lora_scale": ["0 0", "2 1"]}, extra='lora "ink.safetensors" 0.8')
+    plan = B.compile_scene(text, parts, "test.ride")
+    assert [f.lora_scale for f in plan.frames()] == [0.0, 0.5, 1.0]
+    weights = []
+    engine.prepare(plan)
+    set_adapters = engine.pipeline.unet.set_adapters
+    engine.pipeline.unet.set_adapters = lambda names, w: (weights.append(list(w)), set_adapters(names, w))
+    frames = B.feedback_render(plan, engine)
+    assert weights == [[0.0], [0.4], [0.8]]  # each frame's weight, set once
+    assert frames[0].tobytes() == plain[0].tobytes()  # weight 0: the model alone
+    assert frames[2].tobytes() != plain[2].tobytes()
+    assert plan.keys()[1] != plan_for(parts, length=3).keys()[1]
+    bad = B.compile_scene(text.replace("ink.safetensors", "vae16/config.json"), parts, "test.ride")
+    with pytest.raises(RideRenderError) as caught:
+        DiffusersEngine().prepare(bad)
+    assert caught.value.problems[0].code == "R662" and caught.value.problems[0].span.line > 0
+
+
+def test_an_embedding_is_a_word_of_the_prompt(parts):
+    engine = DiffusersEngine()
+    plan = plan_for(parts, "a road, ink-style", extra='embedding "ink-style.safetensors"')
+    engine.prepare(plan)
+    with_embedding = engine._conditioner.text("a road, ink-style").windows
+    assert "ink-style" in engine.pipeline.tokenizer.get_vocab()
+    engine.prepare(plan_for(parts, "a road, ink-style"))  # the line removed: the word is letters again
+    assert "ink-style" not in engine.pipeline.tokenizer.get_vocab()
+    assert not np.array_equal(engine._conditioner.text("a road, ink-style").windows, with_embedding)
+
+
+def test_clip_skip_reads_an_earlier_layer(parts):
+    engine = DiffusersEngine()
+    engine.prepare(plan_for(parts))
+    last = engine._conditioner.text("a road").windows
+    engine.prepare(plan_for(parts, clip_skip=1))
+    skipped = engine._conditioner.text("a road").windows
+    assert skipped.shape == last.shape and not np.array_equal(skipped, last)
+    encoder = engine.pipeline.text_encoder
+    ids = engine.pipeline.tokenizer("a road", padding="max_length", max_length=77, return_tensors="pt").input_ids
+    with torch.no_grad():  # as diffusers' encode_prompt(clip_skip=1): the penultimate layer, normed
+        expected = encoder.final_layer_norm(encoder(ids, output_hidden_states=True).hidden_states[-2])
+    assert np.allclose(skipped, expected.numpy(), atol=1e-5)

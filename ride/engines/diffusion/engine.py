@@ -49,6 +49,7 @@ from ..checkpoints import (
 from .conditioning import Conditioner
 from .latents import Start, decode, encode, frame_noise, give_start, latent_shape
 from .loading import choose_device, choose_dtype, dtype_name, free_memory, load_img2img
+from .parts import Parts, vae_dtype
 from .schedule import Schedules
 
 # Bumped when the engine's pixels change for the same plan, model and diffusers (part of identity()).
@@ -68,7 +69,7 @@ class DiffusersEngine:
         self.attention_slicing, self.vae_tiling, self.cpu_offload = attention_slicing, vae_tiling, cpu_offload
         self.single_file_config = single_file_config  # diffusers folder or hub id with the file's configs
         self._pipe = self._model_key = self._adapter = self._identity = self._scheduler_name = None
-        self._base_scheduler = self._model_scheduler = self._schedules = None
+        self._base_scheduler = self._model_scheduler = self._schedules = self._parts = None
         self._device, self._dtype, self._family, self._script = torch.device("cpu"), torch.float32, "", ""
         self._conditioner = Conditioner()
         self._base_dir, self._size = Path(base_dir or "."), (512, 512)  # the script's folder, for paths
@@ -138,6 +139,7 @@ class DiffusersEngine:
                         timesteps=list(schedule.timesteps) if schedule.timesteps else None)
             start.clean = encode(pipe.vae, init, self._device)
         args.update(self._conditioner.arguments(frame, self._adapter is not None))
+        self._parts.set_lora_scale(frame.lora_scale)
         try:
             with _quiet():
                 pipe.ride_start = start
@@ -160,7 +162,7 @@ class DiffusersEngine:
     def close(self) -> None:
         """Drops the pipeline and cached embeddings, giving GPU memory back (idempotent); prepare() loads again."""
         loaded = self._pipe is not None
-        self._pipe = self._base_scheduler = self._schedules = self._model_key = None  # _load() resets the rest
+        self._pipe = self._base_scheduler = self._schedules = self._parts = self._model_key = None  # _load(): the rest
         self._conditioner.clear()
         if loaded:
             free_memory()
@@ -181,9 +183,11 @@ class DiffusersEngine:
         if not (self.model or s.model):
             raise setup_error("the diffusers engine needs a model", f'add `model "..."`; {MODEL_HINT}', code="R605")
         weights = locate(self.model or s.model, self._base_dir, "model")
-        key = (weights, device, dtype, self.single_file_config)
+        config = self.single_file_config or (
+            locate(s.model_config, self._base_dir, "model_config").location if s.model_config else None)
+        key = (weights, device, dtype, config)
         if key != self._model_key:
-            self._load(weights, device, dtype)
+            self._load(weights, device, dtype, config)
             self._model_key = key
         self._use_scheduler(scheduler)
         distilled = DISTILLED.get(type(self._base_scheduler).__name__)
@@ -191,9 +195,12 @@ class DiffusersEngine:
             limit = self._base_scheduler.config.original_inference_steps
             problem = distilled_steps_problem(plan, distilled, limit)
             if problem:
-                raise RideRenderError(problem)
-        conditioner = self._conditioner
-        conditioner.use(self._pipe, self._family == "sdxl", device, dtype)
+                raise RideRenderError(Problem(problem.message, problem.span, problem.hint, code=problem.code))
+        parts, conditioner = self._parts, self._conditioner
+        parts.use_vae(plan, s.vae)
+        if parts.use_embeddings(plan, s.embeddings) | parts.use_loras(plan, s.loras):
+            conditioner.forget_texts()  # the text encoders changed
+        conditioner.use(self._pipe, self._family == "sdxl", device, dtype, s.clip_skip)
         # Image keys without an `adapter` line use the family's reference IP-Adapter.
         self._use_adapter(s.adapter or (DEFAULT_ADAPTERS.get(self._family) if images else None), images)
         for text in sorted({src.value for src in sources if src.kind == "prompt"} | set(plan.negative) | {""}):
@@ -201,14 +208,14 @@ class DiffusersEngine:
         for value in images:
             conditioner.encode_image(self._base_dir, value)
 
-    def _load(self, weights: Weights, device: torch.device, dtype: torch.dtype) -> None:
+    def _load(self, weights: Weights, device: torch.device, dtype: torch.dtype, config: str | None) -> None:
         self._pipe = self._model_key = self._adapter = self._scheduler_name = None
         self._conditioner.clear()
         self._device, self._dtype = device, dtype
         require_cached(weights, "model_index.json",
                        "a local folder or .safetensors file (or preview the scene without weights: --engine preview)")
         try:
-            pipe, self._family = load_img2img(weights, dtype, self.single_file_config)
+            pipe, self._family = load_img2img(weights, dtype, config)
         except RideRenderError:
             raise
         except Exception as error:  # a bad checkpoint, a network failure, a missing config...
@@ -223,6 +230,8 @@ class DiffusersEngine:
                               "use a text-to-image checkpoint (SD 1.x/2.x, SDXL, Turbo, LCM)", code="R603")
         pipe.set_progress_bar_config(disable=True)
         give_start(pipe)
+        pipe.vae.to(vae_dtype(pipe.vae, dtype))  # SDXL's VAE: float32 once, not upcast and back per frame
+        self._parts = Parts(pipe, dtype, self._base_dir)
         self._pipe, self._model_scheduler, self._schedules = pipe, pipe.scheduler, None
         self._place()
 
