@@ -216,3 +216,48 @@ def test_clip_skip_reads_an_earlier_layer(parts):
     with torch.no_grad():  # as diffusers' encode_prompt(clip_skip=1): the penultimate layer, normed
         expected = encoder.final_layer_norm(encoder(ids, output_hidden_states=True).hidden_states[-2])
     assert np.allclose(skipped, expected.numpy(), atol=1e-5)
+
+
+# -- SDXL: the vit-h IP-Adapters, the refiner --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sdxl_parts(families) -> Path:
+    """h94/IP-Adapter's layout: sdxl_models/image_encoder is ViT-bigG (here 48 wide), models/image_encoder
+    ViT-H (32 wide), and sdxl_models/ip-adapter_sdxl_vit-h.safetensors reads the ViT-H one."""
+    from diffusers import UNet2DConditionModel
+
+    unet = UNet2DConditionModel.from_pretrained(families / "sdxl" / "unet")
+    ip = families / "ip"
+    T.save_ip_adapter(ip, unet, "sdxl_models", "ip-adapter_sdxl.safetensors", image_dim=48)
+    T.save_ip_adapter(ip, unet, "models", "unused.safetensors", image_dim=32)  # the ViT-H encoder
+    T.save_ip_adapter(ip, unet, "sdxl_models", "ip-adapter_sdxl_vit-h.safetensors", image_dim=32)
+    T.save_image(families / "still.png")
+    T.save_sdxl_refiner(families / "refiner")
+    return families
+
+
+@pytest.mark.parametrize("weights", ["ip-adapter_sdxl.safetensors", "ip-adapter_sdxl_vit-h.safetensors"])
+def test_sdxl_ip_adapters_find_their_image_encoder(sdxl_parts, weights):
+    timeline = ['0 "a road" * 0.5 + image "still.png" * 0.5']
+    plan = plan_for(sdxl_parts, timeline, length=2, model="sdxl", adapter=f'"ip" "{weights}" "sdxl_models"')
+    engine = DiffusersEngine()
+    frames = B.feedback_render(plan, engine)
+    width = 32 if "vit-h" in weights else 48
+    assert engine.pipeline.image_encoder.config.projection_dim == width and frames[1].shape == (32, 32, 3)
+
+
+def test_an_adapter_of_another_family_is_an_error_at_the_adapter_line(sdxl_parts):
+    plan = plan_for(sdxl_parts, ['0 image "still.png"'], model="sd15", adapter='"ip" "ip-adapter_sdxl.safetensors" '
+                    '"sdxl_models"')
+    with pytest.raises(RideRenderError) as caught:
+        DiffusersEngine().prepare(plan)
+    problem = caught.value.problems[0]
+    assert problem.code == "R609" and problem.span.line == 8 and "SDXL" in problem.hint
+
+
+def test_the_sdxl_refiner_makes_frame_0_and_repaints(sdxl_parts):
+    engine = DiffusersEngine()
+    frames = B.feedback_render(plan_for(sdxl_parts, length=3, model="refiner", negative="blurry"), engine)
+    assert type(engine.pipeline).__name__ == "StableDiffusionXLImg2ImgPipeline"
+    assert engine.pipeline.config.requires_aesthetics_score and len({f.tobytes() for f in frames}) == 3

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import diffusers
 import numpy as np
 import torch
 
-from ...errors import Problem, RideRenderError
+from ...errors import NO_SPAN, Problem, RideRenderError
 from ...plan import Adapter, FramePlan, Plan
 from ..checkpoints import (
     ADAPTER_FORM,
@@ -39,6 +40,7 @@ from ..checkpoints import (
     MODEL_HINT,
     SCHEDULERS,
     Weights,
+    adapter_image_encoder,
     distilled_steps_problem,
     locate,
     model_revision,
@@ -172,24 +174,29 @@ class DiffusersEngine:
     def _prepare(self, plan: Plan) -> None:
         s = plan.settings
         self._script, self._base_dir, self._size = s.script, Path(s.base_dir), (s.width, s.height)
-        if s.width % 8 or s.height % 8:
-            raise setup_error(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8",
-                              "try 512x512", code="R606")
-        scheduler = scheduler_name(self.scheduler or s.scheduler)
+        with _at(plan, "size"):
+            if s.width % 8 or s.height % 8:
+                raise setup_error(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8",
+                                  "try 512x512", code="R606")
+        with _at(plan, "scheduler" if not self.scheduler else ""):
+            scheduler = scheduler_name(self.scheduler or s.scheduler)
         sources = {src for cond in set(plan.conditioning) for src in cond.all_sources()}
         images = sorted({src.value for src in sources if src.kind == "image"})
         device = choose_device(self.device)
         dtype = choose_dtype(device, self.dtype)
         if not (self.model or s.model):
             raise setup_error("the diffusers engine needs a model", f'add `model "..."`; {MODEL_HINT}', code="R605")
-        weights = locate(self.model or s.model, self._base_dir, "model")
-        config = self.single_file_config or (
-            locate(s.model_config, self._base_dir, "model_config").location if s.model_config else None)
-        key = (weights, device, dtype, config)
-        if key != self._model_key:
-            self._load(weights, device, dtype, config)
-            self._model_key = key
-        self._use_scheduler(scheduler)
+        with _at(plan, "model_config"):
+            config = self.single_file_config or (
+                locate(s.model_config, self._base_dir, "model_config").location if s.model_config else None)
+        with _at(plan, "model" if not self.model else ""):  # --model is the command line's, not the script's
+            weights = locate(self.model or s.model, self._base_dir, "model")
+            key = (weights, device, dtype, config)
+            if key != self._model_key:
+                self._load(weights, device, dtype, config)
+                self._model_key = key
+        with _at(plan, "scheduler" if not self.scheduler else ""):
+            self._use_scheduler(scheduler)
         distilled = DISTILLED.get(type(self._base_scheduler).__name__)
         if distilled:
             limit = self._base_scheduler.config.original_inference_steps
@@ -202,7 +209,8 @@ class DiffusersEngine:
             conditioner.forget_texts()  # the text encoders changed
         conditioner.use(self._pipe, self._family == "sdxl", device, dtype, s.clip_skip)
         # Image keys without an `adapter` line use the family's reference IP-Adapter.
-        self._use_adapter(s.adapter or (DEFAULT_ADAPTERS.get(self._family) if images else None), images)
+        with _at(plan, "adapter"):
+            self._use_adapter(s.adapter or (DEFAULT_ADAPTERS.get(self._family) if images else None), images)
         for text in sorted({src.value for src in sources if src.kind == "prompt"} | set(plan.negative) | {""}):
             conditioner.text(text)
         for value in images:
@@ -282,7 +290,8 @@ class DiffusersEngine:
         if self.attention_slicing:
             pipe.disable_attention_slicing()  # IP-Adapter cannot wrap sliced attention processors
         try:
-            pipe.load_ip_adapter(weights.location, adapter.subfolder, adapter.weight_name)
+            pipe.load_ip_adapter(weights.location, adapter.subfolder, adapter.weight_name,
+                                 image_encoder_folder=adapter_image_encoder(weights, adapter))
         except Exception as error:
             raise setup_error(f"could not load IP-Adapter '{adapter.repo}' {weight_file}: "
                               f"{_first_line(error)}",
@@ -300,6 +309,18 @@ class DiffusersEngine:
             f"out of GPU memory: {doing} ({self._size[0]}x{self._size[1]}, {dtype_name(self._dtype)})",
             hint="render smaller (size 512x512), turn on attention slicing and VAE tiling or CPU offload "
                  "(docs/engines.md, 'Memory'), or close other programs using the GPU", code="R611"), path=self._script)
+
+
+@contextmanager
+def _at(plan: Plan, setting: str):
+    """A setup problem without a place is placed at the script's line for `setting` (if it is written)."""
+    try:
+        yield
+    except RideRenderError as error:
+        span = plan.settings.spans.get(setting) if setting else None
+        if span is not None:
+            error.problems = [p if p.span != NO_SPAN else replace(p, span=span) for p in error.problems]
+        raise
 
 
 @contextmanager
