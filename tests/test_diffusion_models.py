@@ -261,3 +261,50 @@ def test_the_sdxl_refiner_makes_frame_0_and_repaints(sdxl_parts):
     frames = B.feedback_render(plan_for(sdxl_parts, length=3, model="refiner", negative="blurry"), engine)
     assert type(engine.pipeline).__name__ == "StableDiffusionXLImg2ImgPipeline"
     assert engine.pipeline.config.requires_aesthetics_score and len({f.tobytes() for f in frames}) == 3
+
+
+# -- single files ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def files(families) -> Path:
+    from diffusers import StableDiffusionPipeline
+    from safetensors.torch import load_file, save_file
+
+    sd = StableDiffusionPipeline.from_pretrained(families / "sd15")
+    T.save_single_file(sd, families / "sd15.safetensors")
+    torch.save({"state_dict": load_file(families / "sd15.safetensors")}, families / "sd15.ckpt")
+    # headers that diffusers' model-type inference reads: a refiner's OpenCLIP-bigG, an SD 2 UNet's 1024 width
+    save_file({"conditioner.embedders.0.model.transformer.resblocks.9.mlp.c_proj.bias": torch.zeros(4)},
+              families / "refiner.safetensors")
+    save_file({"model.diffusion_model.input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight": torch.zeros(8, 1024)},
+              families / "sd2.safetensors")
+    (families / "broken.safetensors").write_bytes(b"not a checkpoint")
+    return families
+
+
+def test_single_file_types_are_diffusers_own(files):
+    from ride.engines.diffusion.loading import single_file_type
+
+    assert single_file_type(str(files / "refiner.safetensors")) == "xl_refiner"
+    assert single_file_type(str(files / "sd2.safetensors")) == "v2"
+    assert single_file_type(str(files / "sd15.ckpt")) == "v1"
+
+
+def test_a_ckpt_file_renders_like_its_safetensors(files):
+    engine = DiffusersEngine(single_file_config=str(files / "sd15"))
+    a = B.feedback_render(plan_for(files, length=2, model="sd15.safetensors"), engine)
+    b = B.feedback_render(plan_for(files, length=2, model="sd15.ckpt"), DiffusersEngine(
+        single_file_config=str(files / "sd15")))
+    assert [f.tobytes() for f in a] == [f.tobytes() for f in b]
+
+
+@pytest.mark.parametrize(("model", "code", "words"), [
+    ("sd2.safetensors", "R664", "Stable Diffusion 2 file"),
+    ("broken.safetensors", "R604", "cannot read 'broken.safetensors' as a checkpoint"),
+])
+def test_single_files_that_cannot_load_say_why_at_the_model_line(files, model, code, words):
+    with pytest.raises(RideRenderError) as caught:
+        DiffusersEngine().prepare(plan_for(files, model=model))
+    problem = caught.value.problems[0]
+    assert problem.code == code and words in problem.message and problem.span.line == 2 and problem.hint
