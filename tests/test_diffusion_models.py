@@ -308,3 +308,56 @@ def test_single_files_that_cannot_load_say_why_at_the_model_line(files, model, c
         DiffusersEngine().prepare(plan_for(files, model=model))
     problem = caught.value.problems[0]
     assert problem.code == code and words in problem.message and problem.span.line == 2 and problem.hint
+
+
+# -- a quiet engine; errors mid-render; compile --------------------------------------------------------
+
+
+def test_loading_is_quiet_unless_verbose(families, capfd):
+    DiffusersEngine().prepare(plan_for(families, model="sdxl"))
+    quiet = capfd.readouterr()
+    assert "Loading pipeline components" not in quiet.err + quiet.out
+    DiffusersEngine(verbose=True).prepare(plan_for(families, model="sdxl"))
+    loud = capfd.readouterr()
+    assert "Loading pipeline components" in loud.err + loud.out
+
+
+def test_a_failure_inside_diffusers_mid_render_is_a_ride_error(families):
+    engine = DiffusersEngine()
+    plan = plan_for(families, length=2)
+    engine.prepare(plan)
+
+    def broken(*args, **kwargs):
+        raise ValueError("something deep inside")
+
+    engine.pipeline.unet.forward = broken
+    with pytest.raises(RideRenderError) as caught:
+        engine.generate(plan.frame(1), INIT)
+    problem = caught.value.problems[0]
+    assert problem.code == "R665" and "frame 1" in problem.message and "something deep" in problem.message
+    assert "--verbose" in problem.hint
+    engine.verbose = True
+    with pytest.raises(ValueError):
+        engine.generate(plan.frame(1), INIT)
+
+
+def test_compile_compiles_the_unet_once_in_place(families, monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch.nn.Module, "compile", lambda self, **kw: calls.append((type(self).__name__, kw)))
+    engine = DiffusersEngine(compile=True)
+    engine.prepare(plan_for(families))
+    engine.prepare(plan_for(families, "another prompt", scheduler="ddim"))
+    assert calls == [("UNet2DConditionModel", {"dynamic": False})] and engine.identity()["compile"] == "True"
+
+
+def test_sdxl_in_float16_keeps_its_vae_in_float32_without_casts_per_frame(families):
+    engine = DiffusersEngine(dtype="float16")
+    plan = plan_for(families, length=2, model="sdxl", guidance=1)
+    engine.prepare(plan)
+    pipe = engine.pipeline
+    assert pipe.vae.config.force_upcast and pipe.vae.dtype == torch.float32 and pipe.unet.dtype == torch.float16
+    casts = []
+    original = pipe.vae.to
+    pipe.vae.to = lambda *a, **kw: (casts.append((a, kw)), original(*a, **kw))[1]
+    frames = B.feedback_render(plan, engine)
+    assert casts == [] and frames[1].dtype == np.uint8 and frames[1].shape == (32, 32, 3)

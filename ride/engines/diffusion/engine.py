@@ -50,7 +50,7 @@ from ..checkpoints import (
 )
 from .conditioning import Conditioner
 from .latents import Start, decode, encode, frame_noise, give_start, latent_shape
-from .loading import choose_device, choose_dtype, dtype_name, free_memory, load_img2img
+from .loading import choose_device, choose_dtype, dtype_name, free_memory, load_img2img, third_party_quiet
 from .parts import Parts, vae_dtype
 from .schedule import Schedules
 
@@ -66,8 +66,10 @@ class DiffusersEngine:
     def __init__(self, model: str | None = None, device: str | None = None, *, scheduler: str | None = None,
                  dtype: str | None = None, attention_slicing: bool = False, vae_tiling: bool = False,
                  cpu_offload: bool = False, single_file_config: str | None = None,
-                 base_dir: str | None = None):
+                 base_dir: str | None = None, compile: bool = False, verbose: bool = False):
         self.model, self.device, self.scheduler, self.dtype = model, device, scheduler, dtype
+        self.compile = compile  # torch.compile the UNet once, when it is loaded
+        self.verbose = verbose  # let diffusers' and transformers' warnings, progress bars and tracebacks through
         self.attention_slicing, self.vae_tiling, self.cpu_offload = attention_slicing, vae_tiling, cpu_offload
         self.single_file_config = single_file_config  # diffusers folder or hub id with the file's configs
         self._pipe = self._model_key = self._adapter = self._identity = self._scheduler_name = None
@@ -97,6 +99,8 @@ class DiffusersEngine:
                               # tiled VAE decoding and a single file's configs can change pixels too
                               "vae_tiling": str(self.vae_tiling), "config": self.single_file_config or "",
                               "diffusers": diffusers.__version__, "engine_version": ENGINE_VERSION}
+            if self.compile:  # compiled kernels may round differently
+                self._identity["compile"] = "True"
         return self._identity
 
     def noise_shape(self, plan: Plan) -> tuple[int, int, int]:
@@ -108,7 +112,8 @@ class DiffusersEngine:
 
     def prepare(self, plan: Plan) -> None:
         try:
-            self._prepare(plan)
+            with third_party_quiet(self.verbose):
+                self._prepare(plan)
         except RideRenderError as error:
             error.problems = [problem.at_path(plan.settings.script) for problem in error.problems]
             raise
@@ -148,10 +153,17 @@ class DiffusersEngine:
                 latents = pipe(image=torch.zeros((1, *start.noise.shape[1:])) if start.clean is None
                                else start.clean, **args).images
                 image = decode(pipe.vae, latents)
-        except RuntimeError as error:
-            if not _out_of_memory(error):
+        except RideRenderError:
+            raise
+        except Exception as error:
+            if isinstance(error, RuntimeError) and _out_of_memory(error):
+                raise self._memory_error(f"frame {frame.index}") from None
+            if self.verbose:
                 raise
-            raise self._memory_error(f"frame {frame.index}") from None
+            raise RideRenderError(Problem(f"diffusers failed at frame {frame.index}: {_first_line(error)}",
+                                          hint="the frames before it are kept; run again with --verbose for the "
+                                               "traceback, and report it if the script is fine", code="R665"),
+                                  path=self._script) from error
         finally:
             pipe.ride_start = None
         if image.dtype != torch.uint8:
@@ -254,6 +266,10 @@ class DiffusersEngine:
             pipe.enable_model_cpu_offload(device=self._device)
         else:
             pipe.to(self._device)
+        if self.compile and not getattr(pipe.unet, "_ride_compiled", False):
+            # in place: the same module (hooks, adapters, LoRAs stay on it); static shapes, as a scene's are
+            pipe.unet.compile(dynamic=False)
+            pipe.unet._ride_compiled = True
 
     def _use_scheduler(self, name: str | None) -> None:
         if name == self._scheduler_name and self._schedules is not None:

@@ -4,7 +4,9 @@ freeing it again."""
 from __future__ import annotations
 
 import gc
+import warnings
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -175,3 +177,30 @@ def free_memory() -> None:
     gc.collect()  # a pipeline's modules hold reference cycles: free their tensors now, not someday
     if torch.cuda.is_available():
         torch.cuda.empty_cache()  # hand the freed blocks back, for the next model or other programs
+
+
+@contextmanager
+def third_party_quiet(verbose: bool = False):
+    """diffusers' and transformers' warnings, config dumps and progress bars hidden while models load (a
+    render's own progress is ride's); everything as it was afterwards. `verbose` lets them through."""
+    if verbose:
+        yield
+        return
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    libraries = (diffusers_logging, transformers_logging)
+    levels = [library.get_verbosity() for library in libraries]
+    bars = [library.is_progress_bar_enabled() for library in libraries]
+    for library in libraries:
+        library.set_verbosity_error()
+        library.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for library, level, bar in zip(libraries, levels, bars, strict=True):
+            library.set_verbosity(level)
+            if bar:
+                library.enable_progress_bar()
