@@ -227,6 +227,18 @@ class DiffusersEngine:
             conditioner.text(text)
         for value in images:
             conditioner.encode_image(self._base_dir, value)
+        self._park_encoders()
+
+    def _park_encoders(self) -> None:
+        """Every prompt and picture is encoded: the encoders wait in CPU memory, leaving the GPU's to the UNet
+        and VAE (cheaper than whole-model offload, which moves the UNet every frame). A later prepare with new
+        sources encodes them there."""
+        if self._device.type == "cpu" or self.cpu_offload:
+            return
+        for name in ("text_encoder", "text_encoder_2", "image_encoder"):
+            module = getattr(self._pipe, name, None)
+            if module is not None:
+                module.to("cpu")
 
     def _load(self, weights: Weights, device: torch.device, dtype: torch.dtype, config: str | None) -> None:
         self._pipe = self._model_key = self._adapter = self._scheduler_name = None
