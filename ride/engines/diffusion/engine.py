@@ -144,11 +144,12 @@ class DiffusersEngine:
             pipe.scheduler = self._schedules.scheduler
             args.update(strength=schedule.strength, num_inference_steps=schedule.steps,
                         timesteps=list(schedule.timesteps) if schedule.timesteps else None)
-            start.clean = encode(pipe.vae, init, self._device)
         args.update(self._conditioner.arguments(frame, self._adapter is not None))
         self._parts.set_lora_scale(frame.lora_scale)
         try:
             with _quiet():
+                if init is not None:
+                    start.clean = encode(pipe.vae, init)
                 pipe.ride_start = start
                 latents = pipe(image=torch.zeros((1, *start.noise.shape[1:])) if start.clean is None
                                else start.clean, **args).images
