@@ -361,3 +361,11 @@ def test_sdxl_in_float16_keeps_its_vae_in_float32_without_casts_per_frame(famili
     pipe.vae.to = lambda *a, **kw: (casts.append((a, kw)), original(*a, **kw))[1]
     frames = B.feedback_render(plan, engine)
     assert casts == [] and frames[1].dtype == np.uint8 and frames[1].shape == (32, 32, 3)
+
+
+def test_ride_check_knows_lcm_step_limit(tmp_path):
+    from ride.engines import check_engine_options
+
+    plan = B.compile_scene(B.scene_text("a road", length=2, size=32, scheduler="lcm", steps=60), tmp_path)
+    (problem,) = check_engine_options(plan)
+    assert problem.code == "R660" and problem.span.line == 3 and "at most 50" in problem.hint
