@@ -23,8 +23,8 @@ from typing import TextIO
 
 import numpy as np
 
-from .errors import Span
-from .frame_keys import chain_keys, digest
+from .errors import Problem, Span
+from .frame_keys import FrameKeys, digest
 from .settings import FRAME_COLUMNS, MOTION_COLUMNS, SETTINGS
 
 PLAN_VERSION = "ride-plan-1"
@@ -45,10 +45,23 @@ class Camera:
     rotate: float = 0.0
     focus_x: float = 0.5
     focus_y: float = 0.5
+    # the 3D camera, applied before the 2D motion above (ride/camera/, docs/camera.md)
+    move_x: float = 0.0
+    move_y: float = 0.0
+    move_z: float = 0.0
+    turn_x: float = 0.0
+    turn_y: float = 0.0
+    turn_z: float = 0.0
+    fov: float = 40.0
 
     @property
     def is_identity(self) -> bool:
-        return self.zoom == 1.0 and self.pan_x == 0.0 and self.pan_y == 0.0 and self.rotate == 0.0
+        return self.is_flat and self.zoom == 1.0 and self.pan_x == 0.0 and self.pan_y == 0.0 and self.rotate == 0.0
+
+    @property
+    def is_flat(self) -> bool:
+        """No 3D motion: the frame's motion is its 2D zoom, pan and rotation alone."""
+        return not (self.move_x or self.move_y or self.move_z or self.turn_x or self.turn_y or self.turn_z)
 
 
 _CAMERA_FIELDS = tuple(f.name for f in fields(Camera))
@@ -215,6 +228,10 @@ class Settings:
     color_amount: float = 1.0  # how far each frame's colours move toward the reference
     cadence: int = 1
     border: str = "reflect"  # what the camera shows beyond the previous frame's edge: "reflect" | "replicate"
+    # what the 3D camera takes for depth: "auto" (the engine's), "none" (a flat wall at 100), "flat" (a wall
+    # `depth` away), "map" (an image file, relative to base_dir) or "model" (a depth model id or folder)
+    depth_kind: str = "auto"
+    depth: str = ""  # the number, the map's path or the model's name
     loop: str = "none"  # "none" | "close" | "pingpong"
     loop_frames: int = 0
     reverse: bool = False
@@ -228,11 +245,13 @@ class Settings:
     # where each setting is written in the script (name -> Span), for checks made after compiling
     # (an engine's own options); not part of the plan's value, nor of its JSON
     spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
+    # what compiling warned about (silent audio), for the front ends to show; not part of the plan's value
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",
-                     "color_space", "color_amount", "cadence", "border", "vae", "model_config", "loras",
-                     "embeddings", "clip_skip")
+                     "color_space", "color_amount", "cadence", "border", "depth_kind", "depth", "vae", "model_config",
+                     "loras", "embeddings", "clip_skip")
 
     def __post_init__(self):
         object.__setattr__(self, "assets", MappingProxyType(dict(self.assets)))
@@ -249,6 +268,8 @@ class Settings:
             if not parts[name]:
                 del parts[name]
         parts["init"] = self.assets.get(self.init) if self.init else None
+        if self.depth_kind == "map":  # the map's pixels, not its name
+            parts["depth"] = self.assets.get(self.depth)
         return digest(json.dumps(parts, sort_keys=True, default=str))
 
     def to_json(self) -> dict:
@@ -272,6 +293,7 @@ class Settings:
             "color_match": {"reference": self.color_match, "space": self.color_space, "amount": self.color_amount},
             "cadence": self.cadence,
             "border": self.border,
+            "depth": {"kind": self.depth_kind, "value": self.depth},
             "loop": {"mode": self.loop, "frames": self.loop_frames},
             "reverse": self.reverse,
             "output": self.output,
@@ -286,6 +308,7 @@ class Settings:
     @staticmethod
     def from_json(data: dict) -> Settings:
         color, loop, source = data["color_match"], data["loop"], data.get("source", {})
+        depth = data.get("depth", {"kind": "auto", "value": ""})
         return Settings(
             title=data["title"], fps=data["fps"], width=data["width"], height=data["height"],
             length=data["length"], engine=data["engine"], model=data["model"], scheduler=data["scheduler"],
@@ -294,7 +317,7 @@ class Settings:
             loras=tuple(Lora(**lora) for lora in data.get("loras", ())),
             embeddings=tuple(Embedding(**e) for e in data.get("embeddings", ())), clip_skip=data.get("clip_skip", 0),
             color_match=color["reference"], color_space=color["space"], color_amount=color["amount"],
-            cadence=data["cadence"], border=data["border"], loop=loop["mode"], loop_frames=loop["frames"],
+            cadence=data["cadence"], border=data["border"], depth_kind=depth["kind"], depth=depth["value"], loop=loop["mode"], loop_frames=loop["frames"],
             reverse=data["reverse"], output=data["output"], audio=data["audio"],
             random_seed=data["random_seed"], bpm=data.get("bpm", 120.0), assets=data.get("assets", {}),
             script=source.get("script", ""), base_dir=source.get("base_dir", "."))
@@ -339,7 +362,7 @@ class Plan:
             negative=self.negative[i],
             loop_blend=float(c["loop_blend"][i]),
             diffuse=bool(self.diffuse[i]),
-            key=self._keys[i],  # not keys(): that copies every frame's key
+            key=self.frame_keys[i],
         )
 
     def camera(self, i: int) -> Camera:
@@ -351,14 +374,15 @@ class Plan:
             yield self.frame(i)
 
     def keys(self) -> list[str]:
-        return list(self._keys)
+        """Every frame's key, as a list (a million frames: 100 MB; the renderer reads `frame_keys`)."""
+        return self.frame_keys[:]
 
     @cached_property
-    def _keys(self) -> tuple[str, ...]:
-        """Computed once, when first asked for (`ride check` never needs them)."""
+    def frame_keys(self) -> FrameKeys:
+        """The keys, made a chunk at a time when first read (`ride check` never needs them)."""
         s = self.settings
-        return tuple(chain_keys(PLAN_VERSION + s.pixel_digest(), self.columns, NUMERIC_COLUMNS, CAMERA_COLUMNS,
-                                self.conditioning, self.negative, self.diffuse, s.assets))
+        return FrameKeys(PLAN_VERSION + s.pixel_digest(), self.columns, CAMERA_COLUMNS, self.conditioning,
+                         self.negative, self.diffuse, s.assets)
 
     # -- JSON ---------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from rich.progress import Progress
 from ..api import FrameEvent, RenderRequest, RenderResult
 from ..errors import RideError
 from ..watch import Pass, Watcher
+from .plan_warnings import print_plan_warnings
 from .render import FrameProgress, print_warnings, progress_bar, summary
 
 
@@ -53,6 +55,7 @@ class WatchView:
             self.err.print(f"seed random drew {seed} (kept while watching): write `seed {seed}` "
                            "to render these frames again", markup=False)
         self.err.print(status_line(current), markup=False)
+        print_plan_warnings(current.plan, self.err)  # a silent song, after each save
         if self.err.is_terminal:  # a pipe or a log file gets the status and summary lines only
             self.progress = progress_bar(self.err)
             self.progress.start()
@@ -95,16 +98,36 @@ class WatchView:
 
 
 def run_watch(request: RenderRequest, out: Console, err: Console,
-              print_error: Callable[[Console, RideError], None]) -> int:
+              print_error: Callable[[Console, RideError], None], serve: str | None = None) -> int:
+    """Watch mode until Ctrl-C; `serve` (an address, "" for the default) adds the live page."""
     if not Path(request.script).is_file():  # a typo'd path: nothing to watch, so no waiting for it
         raise RideError(f"cannot read {request.script}: no such file")
     view = WatchView(out, err, print_error)
-    watcher = Watcher(request, on_start=view.started, on_frame=view.frame, on_pass=view.finished,
-                      on_cancel=view.cancelled, on_error=view.failed)
-    err.print(f"watching {Path(request.script).name} and the files it uses", style="dim", markup=False)
-    try:
-        watcher.run()
-    except KeyboardInterrupt:  # Ctrl-C is how watch mode ends: not an error
-        view.close()
-        err.print("stopped watching", markup=False)
+    callbacks = {"on_start": [view.started], "on_error": [view.failed]}
+    with contextlib.ExitStack() as stack:
+        outputs = ()
+        if serve is not None:
+            from ..serve import open_page
+
+            page, server = open_page(str(request.script), serve or None)
+            stack.enter_context(server)  # stopped when watching ends, Ctrl-C included
+            callbacks["on_start"].append(page.started)
+            callbacks["on_error"].append(page.failed)
+            outputs = (page.output,)
+            err.print(f"live page: {server.url}", style="bold", markup=False)
+        watcher = Watcher(request, on_frame=view.frame, on_pass=view.finished, on_cancel=view.cancelled,
+                          outputs=outputs, **{name: _each(calls) for name, calls in callbacks.items()})
+        err.print(f"watching {Path(request.script).name} and the files it uses", style="dim", markup=False)
+        try:
+            watcher.run()
+        except KeyboardInterrupt:  # Ctrl-C is how watch mode ends: not an error
+            view.close()
+            err.print("stopped watching", markup=False)
     return 0
+
+
+def _each(calls: list[Callable]) -> Callable:
+    def call(value) -> None:
+        for one in calls:
+            one(value)
+    return call

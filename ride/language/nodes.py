@@ -144,6 +144,13 @@ class SchedulerSetting:
 
 
 @dataclass(frozen=True)
+class DepthSetting:
+    value: str  # auto, none, a number's text, or a quoted string's text
+    quoted: bool  # written as a string: a depth model or a map, never a word
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class LoopSetting:
     mode: Word  # close | pingpong
     duration: TimeRef | None = None
@@ -258,7 +265,7 @@ class Timeline:
     span: Span = _span()
 
 
-Setting = (TextSetting | ValueSetting | SizeSetting | SeedSetting | WordSetting | SchedulerSetting
+Setting = (TextSetting | ValueSetting | SizeSetting | SeedSetting | WordSetting | SchedulerSetting | DepthSetting
            | LoopSetting | AdapterSetting | LoraSetting | EmbeddingSetting | ReverseSetting | Unknown)
 Statement = Setting | Let | Track | Camera | Timeline
 

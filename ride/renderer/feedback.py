@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..camera import camera_matrix, compose, invert, warp_by
+from ..camera import Motion, compose_motion, frame_motion, warp_by
 from ..plan import Camera, FramePlan, Plan
 
 
@@ -56,40 +56,43 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return image.astype(np.uint8)
 
 
-def motion(cameras: list[Camera], plan: Plan) -> np.ndarray:
-    return compose(cameras, plan.settings.width, plan.settings.height)
+def motion(cameras: list[Camera], plan: Plan) -> Motion:
+    return compose_motion(cameras, plan.settings.width, plan.settings.height)
 
 
-def loop_motions(plan: Plan) -> dict[int, np.ndarray]:
+def loop_motions(plan: Plan) -> dict[int, Motion]:
     """For each frame the loop closure pulls on, the camera motion still to come: frames
     index+1 .. n-1 and one more step (the cut from the last frame to the first). Built backwards
-    in one pass: a long loop costs one matrix product per frame, not one per remaining frame."""
+    in one pass: a long loop costs one product per frame, not one per remaining frame."""
     n = len(plan)
     looping = np.flatnonzero(plan.columns["loop_blend"] > 0)
-    motions: dict[int, np.ndarray] = {}
+    motions: dict[int, Motion] = {}
     if not looping.size:
         return motions
     s = plan.settings
-    remaining = camera_matrix(plan.camera(0), s.width, s.height)
+    remaining = frame_motion(plan.camera(0), s.width, s.height)
     for index in range(n - 1, int(looping[0]) - 1, -1):
         motions[index] = remaining
-        remaining = remaining @ camera_matrix(plan.camera(index), s.width, s.height)
+        remaining = frame_motion(plan.camera(index), s.width, s.height).then(remaining)
     return motions
 
 
-def loop_anchor(first: np.ndarray, remaining_motion: np.ndarray, border: str = "reflect") -> np.ndarray:
-    """Frame 0 as a frame must look for the motion still to come to carry it into frame 0."""
-    return warp_by(first, invert(remaining_motion), border)
+def loop_anchor(first: np.ndarray, remaining_motion: Motion, border: str = "reflect",
+                depth: np.ndarray | float | None = None) -> np.ndarray:
+    """Frame 0 as a frame must look for the motion still to come to carry it into frame 0
+    (`depth`: frame 0's, for a 3D camera)."""
+    return warp_by(first, remaining_motion.inverse(), border, depth)
 
 
 def in_between(before: np.ndarray, after: np.ndarray, plan: Plan, start: int, index: int, stop: int,
-               ) -> np.ndarray:
+               depths: tuple[np.ndarray | float | None, np.ndarray | float | None] = (None, None)) -> np.ndarray:
     """A cadence frame between two diffused frames: `before` (frame start) carried forward and
-    `after` (frame stop) carried back to `index`, cross-faded by position."""
+    `after` (frame stop) carried back to `index`, cross-faded by position (`depths`: theirs, for a
+    3D camera)."""
     cameras = [plan.camera(k) for k in range(start + 1, stop + 1)]
     border = plan.settings.border
-    forward = warp_by(before, motion(cameras[: index - start], plan), border)
-    backward = warp_by(after, invert(motion(cameras[index - start:], plan)), border)
+    forward = warp_by(before, motion(cameras[: index - start], plan), border, depths[0])
+    backward = warp_by(after, motion(cameras[index - start:], plan).inverse(), border, depths[1])
     return blend(forward, backward, (index - start) / (stop - start))
 
 

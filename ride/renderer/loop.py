@@ -11,18 +11,20 @@ makes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from ..camera import warp_by
+from ..camera import Motion, warp_by
 from ..engines import Engine
 from ..errors import Problem, RideRenderError
 from ..plan import FramePlan, Plan
 from .color import ColorReference
+from .depth import FrameDepths
 from .feedback import (
     NoiseField,
     add_noise,
@@ -63,17 +65,23 @@ class _Loop:
     reference: ColorReference | None = None
     prepared: bool = False
     noise: NoiseField | None = None
-    motions: dict[int, np.ndarray] | None = None  # the loop closure's motion still to come, per frame
+    motions: dict[int, Motion] | None = None  # the loop closure's motion still to come, per frame
+    depths: FrameDepths | None = None  # each diffused frame's depth, for a 3D camera
 
     def __post_init__(self):
-        self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
+        self.noise = _noise_field(self.plan.settings.height, self.plan.settings.width)
+        self.depths = FrameDepths(self.plan, self.engine, self.store, self.prepare)
+
+    def prepare(self) -> None:
+        if not self.prepared:  # load models only when a frame really needs them
+            self.engine.prepare(self.plan)
+            self.prepared = True
+            self.depths.load()
 
     def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
             raise RenderCancelled()
-        if not self.prepared:  # load models only when a frame really needs them
-            self.engine.prepare(self.plan)
-            self.prepared = True
+        self.prepare()
         image = self.engine.generate(frame, init)
         return np.ascontiguousarray(image, dtype=np.uint8)
 
@@ -81,6 +89,13 @@ class _Loop:
         self.first = image
         s = self.plan.settings
         self.reference = ColorReference(image, s.color_space) if s.color_match != "off" else None
+
+
+@lru_cache(maxsize=2)
+def _noise_field(height: int, width: int) -> NoiseField:
+    """The field is the same for every render of a size (it is read, never written): watch mode's
+    passes share it rather than draw 4 MB of normals before each first frame."""
+    return NoiseField(height, width)
 
 
 def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start: int, stop: int,
@@ -93,28 +108,34 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
     loop = _Loop(plan, engine, store, should_stop)
     if keep is None:
         keep = store.put if store is not None else _discard
-    keys = plan.keys()
-    diffused = [int(i) for i in np.flatnonzero(plan.diffuse)]
+    keys = plan.frame_keys  # made a chunk at a time, as the render reaches them
+    diffused = np.flatnonzero(plan.diffuse)
+    first = int(np.searchsorted(diffused, start))  # the first diffused frame to make
     previous, previous_image = None, None
     if start > 0:
         loop.set_first(stored_frame(store, keys, 0))
-        previous = max(d for d in diffused if d < start)
+        previous = int(diffused[first - 1])
         previous_image = stored_frame(store, keys, previous)
-    for d in (d for d in diffused if d >= start):
-        image = _first_frame(loop) if d == 0 else _diffuse(loop, d, previous, previous_image)
-        if d == 0:
-            loop.set_first(image)
-        for k in range(max(previous + 1 if previous is not None else 0, start), d):
-            between = in_between(previous_image, image, plan, previous, k, d)
-            keep(keys[k], between)
-            if k < stop:  # a segment may run past `stop`: its frames are kept, not shown
-                yield k, between
-        keep(keys[d], image)
-        if d < stop:
-            yield d, image
-        previous, previous_image = d, image
-        if d >= stop - 1:
-            return
+    try:
+        for d in map(int, diffused[first:]):
+            image = _first_frame(loop) if d == 0 else _diffuse(loop, d, previous, previous_image)
+            if d == 0:
+                loop.set_first(image)
+            for k in range(max(previous + 1 if previous is not None else 0, start), d):
+                depths = (loop.depths.of(previous, previous_image), loop.depths.of(d, image)) \
+                    if loop.depths.needed else (None, None)
+                between = in_between(previous_image, image, plan, previous, k, d, depths)
+                keep(keys[k], between)
+                if k < stop:  # a segment may run past `stop`: its frames are kept, not shown
+                    yield k, between
+            keep(keys[d], image)
+            if d < stop:
+                yield d, image
+            previous, previous_image = d, image
+            if d >= stop - 1:
+                return
+    finally:
+        loop.depths.close()  # a depth model, if one was loaded
 
 
 def _first_frame(loop: _Loop) -> np.ndarray:
@@ -126,8 +147,9 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     plan = loop.plan
     frame = _closing(plan.frame(index))
     cameras = [plan.camera(k) for k in range(previous + 1, index + 1)]
-    # 1. warp the last diffused frame by the camera motion since
-    image = warp_by(previous_image, motion(cameras, plan), plan.settings.border)
+    # 1. warp the last diffused frame by the camera motion since (by its depth, for a 3D camera)
+    image = warp_by(previous_image, motion(cameras, plan), plan.settings.border,
+                    loop.depths.of(previous, previous_image))
     # 2. keep colours from drifting: match them to frame 0's
     if loop.reference is not None:
         image = loop.reference.match(image, plan.settings.color_amount)
@@ -137,7 +159,8 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     if frame.loop_blend > 0:
         if loop.motions is None:
             loop.motions = loop_motions(plan)
-        image = blend(image, loop_anchor(loop.first, loop.motions[index], plan.settings.border), frame.loop_blend)
+        anchor = loop_anchor(loop.first, loop.motions[index], plan.settings.border, loop.depths.of(0, loop.first))
+        image = blend(image, anchor, frame.loop_blend)
     # 5. re-diffuse
     return loop.generate(frame, image)
 
@@ -155,7 +178,7 @@ def _discard(key: str, image: np.ndarray) -> None:
     pass
 
 
-def stored_frame(store: FrameStore | None, keys: list[str], index: int) -> np.ndarray:
+def stored_frame(store: FrameStore | None, keys: Sequence[str], index: int) -> np.ndarray:
     """A frame rendered earlier, read back from the store (it must be there)."""
     image = store.get(keys[index]) if store is not None else None
     if image is None:
