@@ -157,6 +157,7 @@ class FramePlan:
     steps: int
     noise: float
     adapter_scale: float
+    lora_scale: float
     camera: Camera
     conditioning: Conditioning
     negative: str
@@ -188,6 +189,22 @@ class Adapter:
 
 
 @dataclass(frozen=True)
+class Lora:
+    """A LoRA: where it lives (hub id, folder or file) and its weight (times the frame's lora_scale)."""
+
+    path: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """A textual-inversion embedding, and the token prompts write it as (None: the file's own)."""
+
+    path: str
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Scene-wide settings: what is not per frame."""
 
@@ -200,6 +217,11 @@ class Settings:
     model: str | None = None
     scheduler: str | None = None
     adapter: Adapter | None = None
+    vae: str | None = None  # another VAE than the model's
+    model_config: str | None = None  # a single-file model's configs (a diffusers folder or hub id)
+    loras: tuple[Lora, ...] = ()
+    embeddings: tuple[Embedding, ...] = ()
+    clip_skip: int = 0
     init: str | None = None
     color_match: str = "frame0"  # "frame0" | "off"
     color_space: str = "lab"  # "lab" | "rgb" | "hsv"
@@ -228,15 +250,23 @@ class Settings:
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",
-                     "color_space", "color_amount", "cadence", "border", "depth_kind", "depth")
+                     "color_space", "color_amount", "cadence", "border", "depth_kind", "depth", "vae", "model_config",
+                     "loras", "embeddings", "clip_skip")
 
     def __post_init__(self):
         object.__setattr__(self, "assets", MappingProxyType(dict(self.assets)))
         object.__setattr__(self, "spans", MappingProxyType(dict(self.spans)))
+        object.__setattr__(self, "loras", tuple(self.loras))
+        object.__setattr__(self, "embeddings", tuple(self.embeddings))
 
     def pixel_digest(self) -> str:
         parts = {name: getattr(self, name) for name in self._PIXEL_FIELDS}
         parts["adapter"] = asdict(self.adapter) if self.adapter else None
+        parts["loras"] = [asdict(lora) for lora in self.loras]
+        parts["embeddings"] = [asdict(e) for e in self.embeddings]
+        for name in ("vae", "model_config", "loras", "embeddings", "clip_skip"):  # unused: as before they were
+            if not parts[name]:
+                del parts[name]
         parts["init"] = self.assets.get(self.init) if self.init else None
         if self.depth_kind == "map":  # the map's pixels, not its name
             parts["depth"] = self.assets.get(self.depth)
@@ -254,6 +284,11 @@ class Settings:
             "model": self.model,
             "scheduler": self.scheduler,
             "adapter": asdict(self.adapter) if self.adapter else None,
+            "vae": self.vae,
+            "model_config": self.model_config,
+            "loras": [asdict(lora) for lora in self.loras],
+            "embeddings": [asdict(e) for e in self.embeddings],
+            "clip_skip": self.clip_skip,
             "init": self.init,
             "color_match": {"reference": self.color_match, "space": self.color_space, "amount": self.color_amount},
             "cadence": self.cadence,
@@ -278,6 +313,9 @@ class Settings:
             title=data["title"], fps=data["fps"], width=data["width"], height=data["height"],
             length=data["length"], engine=data["engine"], model=data["model"], scheduler=data["scheduler"],
             adapter=Adapter(**data["adapter"]) if data["adapter"] else None, init=data["init"],
+            vae=data.get("vae"), model_config=data.get("model_config"),
+            loras=tuple(Lora(**lora) for lora in data.get("loras", ())),
+            embeddings=tuple(Embedding(**e) for e in data.get("embeddings", ())), clip_skip=data.get("clip_skip", 0),
             color_match=color["reference"], color_space=color["space"], color_amount=color["amount"],
             cadence=data["cadence"], border=data["border"], depth_kind=depth["kind"], depth=depth["value"], loop=loop["mode"], loop_frames=loop["frames"],
             reverse=data["reverse"], output=data["output"], audio=data["audio"],

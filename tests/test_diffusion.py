@@ -303,7 +303,8 @@ def error_text(engine, plan) -> str:
 
 def test_missing_model_folder_or_file(models):
     text = error_text(DiffusersEngine(), plan_for(models, "a", model="./nowhere/sd15"))
-    assert text.startswith(f"{models / 'test.ride'}: error: model './nowhere/sd15' not found: no such file or folder")
+    # at the script's `model` line (line 2); a --model is the command line's, so it has no line
+    assert text.startswith(f"{models / 'test.ride'}:2:1: error: model './nowhere/sd15' not found: no such file or folder")
     text = error_text(DiffusersEngine(model="sd15.safetensors"), plan_for(models, "a"))
     assert "model 'sd15.safetensors' not found" in text and "hint:" in text
 

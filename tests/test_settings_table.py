@@ -22,16 +22,18 @@ def test_grammar_keywords_come_from_the_table():
     terminals = {t.name: t.pattern.value for t in _parser().terminals}
     names = {kind: set(re.match(r"\(([\w|]*)\)", terminals[kind]).group(1).split("|"))
              for kind in ("TEXT_SETTING", "VALUE_SETTING", "WORD_SETTING")}
-    assert names["TEXT_SETTING"] == set(table.TEXT_SETTINGS) == {"title", "model", "negative", "init", "output", "audio"}
+    assert names["TEXT_SETTING"] == set(table.TEXT_SETTINGS) == {"title", "model", "negative", "init", "output", "audio",
+                                                                        "vae", "model_config"}
     assert names["WORD_SETTING"] == set(table.WORD_SETTINGS) == {"engine", "color", "border"}
     assert names["VALUE_SETTING"] == set(table.VALUE_SETTINGS) == {
         "fps", "steps", "guidance", "strength", "noise", "cadence", "bpm", "adapter_scale", "zoom", "focus", "pan",
-        "rotate", "move", "turn", "fov"}
+        "rotate", "move", "turn", "fov", "lora_scale", "clip_skip"}
 
 
 def test_plan_columns_are_the_tables_in_hashing_order():
     # the order is hashed into frame keys: it must not move
-    assert NUMERIC_COLUMNS == ("seed", "strength", "guidance", "steps", "noise", "adapter_scale", "loop_blend")
+    assert NUMERIC_COLUMNS == ("seed", "strength", "guidance", "steps", "noise", "adapter_scale", "lora_scale",
+                               "loop_blend")
     assert CAMERA_COLUMNS == ("zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y",
                               "move_x", "move_y", "move_z", "turn_x", "turn_y", "turn_z", "fov")
 

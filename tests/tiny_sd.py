@@ -306,3 +306,35 @@ def cond(*sources: Weighted, start: tuple[Weighted, ...] | None = None, position
          method: str = "lerp") -> Conditioning:
     morph = Morph(tuple(start), position, method) if start is not None else None
     return Conditioning(tuple(sources), morph)
+
+
+# -- what a script loads besides the model: a VAE, a LoRA, an embedding ------------------------------------
+
+
+def save_vae(folder: Path, latent_channels: int = 4, seed: int = 5) -> Path:
+    """A VAE of its own (another seed), as a diffusers folder like madebyollin/sdxl-vae-fp16-fix."""
+    torch.manual_seed(seed)
+    vae = AutoencoderKL(**dict(_vae().config, latent_channels=latent_channels))
+    vae.save_pretrained(folder)
+    return folder
+
+
+def save_lora(path: Path, unet: UNet2DConditionModel, rank: int = 4) -> Path:
+    """A LoRA of the UNet's attention projections, saved as diffusers' save_lora_weights writes it."""
+    from peft import LoraConfig, get_peft_model_state_dict
+
+    torch.manual_seed(2)
+    unet = UNet2DConditionModel.from_config(unet.config)
+    unet.load_state_dict(unet.state_dict())
+    unet.add_adapter(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights=False,
+                                target_modules=["to_k", "to_q", "to_v", "to_out.0"]))
+    StableDiffusionPipeline.save_lora_weights(path.parent, unet_lora_layers=get_peft_model_state_dict(unet),
+                                              weight_name=path.name, safe_serialization=True)
+    return path
+
+
+def save_embedding(path: Path, vectors: int = 2, dim: int = TEXT_DIM) -> Path:
+    """A textual-inversion embedding of `vectors` tokens (the `emb_params` layout)."""
+    torch.manual_seed(4)
+    save_file({"emb_params": torch.randn(vectors, dim)}, str(path))
+    return path

@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--attention-slicing", action="store_true", help="diffusers: less GPU memory, slower")
     render.add_argument("--vae-tiling", action="store_true", help="diffusers: decode large frames in tiles")
     render.add_argument("--cpu-offload", action="store_true", help="diffusers: keep idle parts in CPU memory")
+    render.add_argument("--compile", action="store_true", help="diffusers: torch.compile the UNet (a slow "
+                        "first frame, faster after)")
+    render.add_argument("--verbose", action="store_true", help="diffusers: show its and transformers' warnings, "
+                        "progress bars and tracebacks")
     render.add_argument("--frames", metavar="A:B", help="render frames 0..B-1, write A..B-1")
     render.add_argument("--size", metavar="WxH", help="override the script's size")
     render.add_argument("--fps", type=float, help="override the script's frame rate")
@@ -315,7 +319,7 @@ def check_job_options(args, many: bool) -> None:
 
 def _engine_options(args) -> dict:
     options = {"attention_slicing": args.attention_slicing, "vae_tiling": args.vae_tiling,
-               "cpu_offload": args.cpu_offload}
+               "cpu_offload": args.cpu_offload, "compile": args.compile, "verbose": args.verbose}
     if args.dtype:
         options["dtype"] = args.dtype
     return {k: v for k, v in options.items() if v}

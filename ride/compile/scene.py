@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import Diagnostics, Span, did_you_mean
 from ..language import nodes as n
-from ..plan import Adapter
+from ..plan import Adapter, Embedding, Lora
 from ..settings import BY_NAME, WORD_SETTINGS
 from .reader import Reader, image_header
 from .statements import Statements
@@ -116,6 +116,7 @@ def scene_settings(g: Statements, folder: Folder, path: str) -> dict:
         defaults = Adapter(g.adapter.repo)
         out["adapter"] = Adapter(g.adapter.repo, g.adapter.weight_name or defaults.weight_name,
                                  g.adapter.subfolder or defaults.subfolder)
+    out.update(model_parts(g, texts, diagnostics))
     for st in g.words.values():
         out.update(word_setting(st, diagnostics))
     if "cadence" in g.values:
@@ -139,6 +140,21 @@ def scene_settings(g: Statements, folder: Folder, path: str) -> dict:
     return out
 
 
+def model_parts(g: Statements, texts: dict, diagnostics: Diagnostics) -> dict:
+    """What a diffusers model is loaded with besides its weights: VAE, configs, LoRAs, embeddings, clip skip
+    (the engine checks that they exist and fit the model, before frame 0)."""
+    out: dict = {"vae": texts.get("vae"), "model_config": texts.get("model_config"),
+                 "loras": tuple(Lora(st.path, 1.0 if st.weight is None else st.weight) for st in g.loras),
+                 "embeddings": tuple(Embedding(st.path, st.token) for st in g.embeddings)}
+    if "clip_skip" in g.values:
+        node, (value,) = g.values["clip_skip"]
+        low, high = int(BY_NAME["clip_skip"].low), int(BY_NAME["clip_skip"].high)
+        if not isinstance(value, n.Num) or value.value != int(value.value) or not low <= value.value <= high:
+            diagnostics.error("R360", f"clip_skip must be a whole number from {low} to {high}", node.span,
+                              "clip_skip 1 reads the text encoder's second-to-last layer (A1111's \"clip skip 2\")")
+        else:
+            out["clip_skip"] = int(value.value)
+    return out
 # A quoted depth ending so is a fixed depth map; anything else quoted is a depth model's id or folder.
 DEPTH_MAP_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
 
@@ -207,4 +223,8 @@ def setting_spans(g: Statements) -> dict[str, Span]:
     spans = dict(g.seen)
     if g.scheduler is not None:
         spans["scheduler"] = g.scheduler.span
+    for i, st in enumerate(g.loras):
+        spans[f"lora {i}"] = st.span
+    for i, st in enumerate(g.embeddings):
+        spans[f"embedding {i}"] = st.span
     return spans

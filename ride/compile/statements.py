@@ -34,6 +34,8 @@ class Statements:
     scheduler: n.SchedulerSetting | None = None
     loop: n.LoopSetting | None = None
     adapter: n.AdapterSetting | None = None
+    loras: list[n.LoraSetting] = field(default_factory=list)  # a line per LoRA, in order
+    embeddings: list[n.EmbeddingSetting] = field(default_factory=list)
     depth: n.DepthSetting | None = None
     reverse: bool = False
     timeline: n.Timeline | None = None
@@ -90,6 +92,9 @@ class _Gatherer:
             return
         if isinstance(st, n.Track):
             self.gather_track(st)
+            return
+        if isinstance(st, (n.LoraSetting, n.EmbeddingSetting)):  # repeatable: a line each
+            (g.loras if isinstance(st, n.LoraSetting) else g.embeddings).append(st)
             return
         if not self.once(name, st.span, st.mode.text if isinstance(st, n.LoopSetting) else None):
             return
@@ -174,5 +179,5 @@ _SINGLE = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "sc
 def _setting_name(st) -> str:
     if isinstance(st, (n.TextSetting, n.ValueSetting, n.WordSetting)):
         return st.name
-    others = {n.ReverseSetting: "reverse", n.Let: "let", n.Track: "track", n.Unknown: ""}
+    others = {n.ReverseSetting: "reverse", n.LoraSetting: "lora", n.EmbeddingSetting: "embedding", n.Let: "let", n.Track: "track", n.Unknown: ""}
     return _SINGLE.get(type(st)) or others[type(st)]

@@ -194,3 +194,77 @@ def distilled_steps_problem(plan, scheduler: str | None, limit: int = DISTILLED_
     return Problem(f"{scheduler.upper()} runs at most {limit} steps, and this scene asks for {most}",
                    plan.settings.spans.get("steps", NO_SPAN),
                    f"LCM and TCD are distilled for few steps: use steps 4 to 8 (at most {limit})", code="R660")
+
+
+def adapter_image_encoder(weights: Weights, adapter: Adapter) -> str:
+    """The image_encoder_folder load_ip_adapter needs. h94/IP-Adapter keeps ViT-bigG in sdxl_models/ and ViT-H
+    in models/, and its SDXL "vit-h" adapters read the ViT-H one: without being told, diffusers loads bigG and
+    the first frame dies on a shape mismatch. So the adapter's own input width (read from its header) picks
+    the encoder whose config matches; where either cannot be read, the file name decides."""
+    own = f"{adapter.subfolder}/image_encoder".lstrip("/")
+    candidates = [own] + (["models/image_encoder"] if own != "models/image_encoder" else [])
+    width, field = _adapter_width(weights, f"{adapter.subfolder}/{adapter.weight_name}".lstrip("/"))
+    if width is not None:
+        for folder in candidates:
+            if _encoder_width(weights, folder, field) == width:
+                return _relative(folder, adapter.subfolder)
+    vit_h = "vit-h" in adapter.weight_name.lower() or "vit_h" in adapter.weight_name.lower()
+    return _relative(candidates[-1] if vit_h else own, adapter.subfolder)
+
+
+def _relative(folder: str, subfolder: str) -> str:
+    """load_ip_adapter reads a bare name inside the subfolder, and a path with a slash from the root."""
+    inside = f"{subfolder}/".lstrip("/")
+    return folder[len(inside):] if inside and folder.startswith(inside) and "/" not in folder[len(inside):] \
+        else folder
+
+
+def _local_file(weights: Weights, filename: str) -> str | None:
+    if weights.kind == "folder":
+        path = Path(weights.location) / filename
+        return str(path) if path.is_file() else None
+    if weights.kind == "hub":
+        from huggingface_hub import try_to_load_from_cache
+
+        try:
+            found = try_to_load_from_cache(weights.location, filename)
+        except Exception:
+            return None
+        return found if isinstance(found, str) else None
+    return None
+
+
+# an IP-Adapter's first projection -> the image encoder config field its input width is
+_ADAPTER_INPUTS = {"image_proj.proj.weight": "projection_dim",  # the image embedding
+                   "image_proj.proj_in.weight": "hidden_size",  # Plus: the encoder's hidden states
+                   "image_proj.proj.0.weight": "hidden_size"}  # Full-face: an MLP on the hidden states
+
+
+def _adapter_width(weights: Weights, filename: str) -> tuple[int | None, str]:
+    """The width an IP-Adapter's projection takes, and which of the image encoder's widths that is."""
+    path = _local_file(weights, filename)
+    if path is None or not path.endswith(".safetensors"):
+        return None, ""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(path, framework="numpy") as f:
+            for key, field in _ADAPTER_INPUTS.items():
+                if key in f.keys():
+                    return int(f.get_slice(key).get_shape()[-1]), field
+    except Exception:
+        return None, ""
+    return None, ""
+
+
+def _encoder_width(weights: Weights, folder: str, field: str) -> int | None:
+    import json
+
+    path = _local_file(weights, f"{folder}/config.json")
+    if path is None:
+        return None
+    try:
+        config = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return config.get("vision_config", config).get(field)

@@ -167,6 +167,20 @@ class AdapterSetting:
 
 
 @dataclass(frozen=True)
+class LoraSetting:
+    path: str  # hub id, folder or file
+    weight: float | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class EmbeddingSetting:
+    path: str  # a textual-inversion file, folder or hub id
+    token: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class ReverseSetting:
     span: Span = _span()
 
@@ -252,7 +266,7 @@ class Timeline:
 
 
 Setting = (TextSetting | ValueSetting | SizeSetting | SeedSetting | WordSetting | SchedulerSetting | DepthSetting
-           | LoopSetting | AdapterSetting | ReverseSetting | Unknown)
+           | LoopSetting | AdapterSetting | LoraSetting | EmbeddingSetting | ReverseSetting | Unknown)
 Statement = Setting | Let | Track | Camera | Timeline
 
 

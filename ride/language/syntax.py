@@ -204,6 +204,12 @@ class _ToNodes(Transformer):
         opt = [_unquote(t) if t is not None else None for t in (weight, subfolder)]
         return n.AdapterSetting(_unquote(repo), opt[0], opt[1], _span(meta))
 
+    def lora_setting(self, meta, path, weight):
+        return n.LoraSetting(_unquote(path), float(weight) if weight is not None else None, _span(meta))
+
+    def embedding_setting(self, meta, path, token):
+        return n.EmbeddingSetting(_unquote(path), _unquote(token) if token is not None else None, _span(meta))
+
     def reverse_setting(self, meta):
         return n.ReverseSetting(_span(meta))
 

@@ -47,6 +47,10 @@ def _setting(st, indent: str) -> str:
         return " ".join(parts)
     if isinstance(st, n.AdapterSetting):
         return " ".join(["adapter", *(quote(s) for s in (st.repo, st.weight_name, st.subfolder) if s is not None)])
+    if isinstance(st, n.LoraSetting):
+        return f"lora {quote(st.path)}" + (f" {st.weight:g}" if st.weight is not None else "")
+    if isinstance(st, n.EmbeddingSetting):
+        return f"embedding {quote(st.path)}" + (f" {quote(st.token)}" if st.token is not None else "")
     if isinstance(st, n.ReverseSetting):
         return "reverse"
     if isinstance(st, n.Unknown):

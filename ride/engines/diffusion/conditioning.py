@@ -74,7 +74,8 @@ class Conditioner:
         both = ((pipe.tokenizer, pipe.text_encoder), (getattr(pipe, "tokenizer_2", None),
                                                       getattr(pipe, "text_encoder_2", None)))
         pairs = [(tok, enc) for tok, enc in both if enc is not None and tok is not None]  # a refiner: the 2nd
-        rows = [token_windows(tok, text) for tok, _ in pairs]
+        convert = getattr(pipe, "maybe_convert_prompt", None)  # a multi-vector embedding's token -> its tokens
+        rows = [token_windows(tok, convert(text, tok) if convert else text) for tok, _ in pairs]
         count = max(len(r) for r in rows)
         hidden, pooled = [], None
         with torch.no_grad():
@@ -84,8 +85,9 @@ class Conditioner:
                 if xl:  # SDXL reads the penultimate layer, and the projection's pooled output
                     hidden.append(out.hidden_states[-2 - self.clip_skip])
                     pooled = out[0][:1] if out[0].ndim == 2 else pooled
-                elif self.clip_skip:  # as diffusers: that layer through the final layer norm
-                    hidden.append(enc.text_model.final_layer_norm(out.hidden_states[-1 - self.clip_skip]))
+                elif self.clip_skip:  # as diffusers: that layer through the final layer norm (transformers 5
+                    norm = getattr(enc, "text_model", enc).final_layer_norm  # has it on the model itself)
+                    hidden.append(norm(out.hidden_states[-1 - self.clip_skip]))
                 else:
                     hidden.append(out[0])
         windows = torch.cat(hidden, dim=-1).float().cpu().numpy()

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import diffusers
 import numpy as np
 import torch
 
-from ...errors import Problem, RideRenderError
+from ...errors import NO_SPAN, Problem, RideRenderError
 from ...plan import Adapter, FramePlan, Plan
 from ..checkpoints import (
     ADAPTER_FORM,
@@ -39,6 +40,7 @@ from ..checkpoints import (
     MODEL_HINT,
     SCHEDULERS,
     Weights,
+    adapter_image_encoder,
     distilled_steps_problem,
     locate,
     model_revision,
@@ -48,7 +50,8 @@ from ..checkpoints import (
 )
 from .conditioning import Conditioner
 from .latents import Start, decode, encode, frame_noise, give_start, latent_shape
-from .loading import choose_device, choose_dtype, dtype_name, free_memory, load_img2img
+from .loading import choose_device, choose_dtype, dtype_name, free_memory, load_img2img, third_party_quiet
+from .parts import Parts, vae_dtype
 from .schedule import Schedules
 
 # Bumped when the engine's pixels change for the same plan, model and diffusers (part of identity()).
@@ -63,12 +66,14 @@ class DiffusersEngine:
     def __init__(self, model: str | None = None, device: str | None = None, *, scheduler: str | None = None,
                  dtype: str | None = None, attention_slicing: bool = False, vae_tiling: bool = False,
                  cpu_offload: bool = False, single_file_config: str | None = None,
-                 base_dir: str | None = None):
+                 base_dir: str | None = None, compile: bool = False, verbose: bool = False):
         self.model, self.device, self.scheduler, self.dtype = model, device, scheduler, dtype
+        self.compile = compile  # torch.compile the UNet once, when it is loaded
+        self.verbose = verbose  # let diffusers' and transformers' warnings, progress bars and tracebacks through
         self.attention_slicing, self.vae_tiling, self.cpu_offload = attention_slicing, vae_tiling, cpu_offload
         self.single_file_config = single_file_config  # diffusers folder or hub id with the file's configs
         self._pipe = self._model_key = self._adapter = self._identity = self._scheduler_name = None
-        self._base_scheduler = self._model_scheduler = self._schedules = None
+        self._base_scheduler = self._model_scheduler = self._schedules = self._parts = None
         self._device, self._dtype, self._family, self._script = torch.device("cpu"), torch.float32, "", ""
         self._conditioner = Conditioner()
         self._base_dir, self._size = Path(base_dir or "."), (512, 512)  # the script's folder, for paths
@@ -94,6 +99,8 @@ class DiffusersEngine:
                               # tiled VAE decoding and a single file's configs can change pixels too
                               "vae_tiling": str(self.vae_tiling), "config": self.single_file_config or "",
                               "diffusers": diffusers.__version__, "engine_version": ENGINE_VERSION}
+            if self.compile:  # compiled kernels may round differently
+                self._identity["compile"] = "True"
         return self._identity
 
     def noise_shape(self, plan: Plan) -> tuple[int, int, int]:
@@ -105,7 +112,8 @@ class DiffusersEngine:
 
     def prepare(self, plan: Plan) -> None:
         try:
-            self._prepare(plan)
+            with third_party_quiet(self.verbose):
+                self._prepare(plan)
         except RideRenderError as error:
             error.problems = [problem.at_path(plan.settings.script) for problem in error.problems]
             raise
@@ -136,18 +144,27 @@ class DiffusersEngine:
             pipe.scheduler = self._schedules.scheduler
             args.update(strength=schedule.strength, num_inference_steps=schedule.steps,
                         timesteps=list(schedule.timesteps) if schedule.timesteps else None)
-            start.clean = encode(pipe.vae, init, self._device)
         args.update(self._conditioner.arguments(frame, self._adapter is not None))
+        self._parts.set_lora_scale(frame.lora_scale)
         try:
             with _quiet():
+                if init is not None:
+                    start.clean = encode(pipe.vae, init)
                 pipe.ride_start = start
                 latents = pipe(image=torch.zeros((1, *start.noise.shape[1:])) if start.clean is None
                                else start.clean, **args).images
                 image = decode(pipe.vae, latents)
-        except RuntimeError as error:
-            if not _out_of_memory(error):
+        except RideRenderError:
+            raise
+        except Exception as error:
+            if isinstance(error, RuntimeError) and _out_of_memory(error):
+                raise self._memory_error(f"frame {frame.index}") from None
+            if self.verbose:
                 raise
-            raise self._memory_error(f"frame {frame.index}") from None
+            raise RideRenderError(Problem(f"diffusers failed at frame {frame.index}: {_first_line(error)}",
+                                          hint="the frames before it are kept; run again with --verbose for the "
+                                               "traceback, and report it if the script is fine", code="R665"),
+                                  path=self._script) from error
         finally:
             pipe.ride_start = None
         if image.dtype != torch.uint8:
@@ -160,7 +177,7 @@ class DiffusersEngine:
     def close(self) -> None:
         """Drops the pipeline and cached embeddings, giving GPU memory back (idempotent); prepare() loads again."""
         loaded = self._pipe is not None
-        self._pipe = self._base_scheduler = self._schedules = self._model_key = None  # _load() resets the rest
+        self._pipe = self._base_scheduler = self._schedules = self._parts = self._model_key = None  # _load(): the rest
         self._conditioner.clear()
         if loaded:
             free_memory()
@@ -170,45 +187,68 @@ class DiffusersEngine:
     def _prepare(self, plan: Plan) -> None:
         s = plan.settings
         self._script, self._base_dir, self._size = s.script, Path(s.base_dir), (s.width, s.height)
-        if s.width % 8 or s.height % 8:
-            raise setup_error(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8",
-                              "try 512x512", code="R606")
-        scheduler = scheduler_name(self.scheduler or s.scheduler)
+        with _at(plan, "size"):
+            if s.width % 8 or s.height % 8:
+                raise setup_error(f"size {s.width}x{s.height}: Stable Diffusion needs multiples of 8",
+                                  "try 512x512", code="R606")
+        with _at(plan, "scheduler" if not self.scheduler else ""):
+            scheduler = scheduler_name(self.scheduler or s.scheduler)
         sources = {src for cond in set(plan.conditioning) for src in cond.all_sources()}
         images = sorted({src.value for src in sources if src.kind == "image"})
         device = choose_device(self.device)
         dtype = choose_dtype(device, self.dtype)
         if not (self.model or s.model):
             raise setup_error("the diffusers engine needs a model", f'add `model "..."`; {MODEL_HINT}', code="R605")
-        weights = locate(self.model or s.model, self._base_dir, "model")
-        key = (weights, device, dtype, self.single_file_config)
-        if key != self._model_key:
-            self._load(weights, device, dtype)
-            self._model_key = key
-        self._use_scheduler(scheduler)
+        with _at(plan, "model_config"):
+            config = self.single_file_config or (
+                locate(s.model_config, self._base_dir, "model_config").location if s.model_config else None)
+        with _at(plan, "model" if not self.model else ""):  # --model is the command line's, not the script's
+            weights = locate(self.model or s.model, self._base_dir, "model")
+            key = (weights, device, dtype, config)
+            if key != self._model_key:
+                self._load(weights, device, dtype, config)
+                self._model_key = key
+        with _at(plan, "scheduler" if not self.scheduler else ""):
+            self._use_scheduler(scheduler)
         distilled = DISTILLED.get(type(self._base_scheduler).__name__)
         if distilled:
             limit = self._base_scheduler.config.original_inference_steps
             problem = distilled_steps_problem(plan, distilled, limit)
             if problem:
-                raise RideRenderError(problem)
-        conditioner = self._conditioner
-        conditioner.use(self._pipe, self._family == "sdxl", device, dtype)
+                raise RideRenderError(Problem(problem.message, problem.span, problem.hint, code=problem.code))
+        parts, conditioner = self._parts, self._conditioner
+        parts.use_vae(plan, s.vae)
+        if parts.use_embeddings(plan, s.embeddings) | parts.use_loras(plan, s.loras):
+            conditioner.forget_texts()  # the text encoders changed
+        conditioner.use(self._pipe, self._family == "sdxl", device, dtype, s.clip_skip)
         # Image keys without an `adapter` line use the family's reference IP-Adapter.
-        self._use_adapter(s.adapter or (DEFAULT_ADAPTERS.get(self._family) if images else None), images)
+        with _at(plan, "adapter"):
+            self._use_adapter(s.adapter or (DEFAULT_ADAPTERS.get(self._family) if images else None), images)
         for text in sorted({src.value for src in sources if src.kind == "prompt"} | set(plan.negative) | {""}):
             conditioner.text(text)
         for value in images:
             conditioner.encode_image(self._base_dir, value)
+        self._park_encoders()
 
-    def _load(self, weights: Weights, device: torch.device, dtype: torch.dtype) -> None:
+    def _park_encoders(self) -> None:
+        """Every prompt and picture is encoded: the encoders wait in CPU memory, leaving the GPU's to the UNet
+        and VAE (cheaper than whole-model offload, which moves the UNet every frame). A later prepare with new
+        sources encodes them there."""
+        if self._device.type == "cpu" or self.cpu_offload:
+            return
+        for name in ("text_encoder", "text_encoder_2", "image_encoder"):
+            module = getattr(self._pipe, name, None)
+            if module is not None:
+                module.to("cpu")
+
+    def _load(self, weights: Weights, device: torch.device, dtype: torch.dtype, config: str | None) -> None:
         self._pipe = self._model_key = self._adapter = self._scheduler_name = None
         self._conditioner.clear()
         self._device, self._dtype = device, dtype
         require_cached(weights, "model_index.json",
                        "a local folder or .safetensors file (or preview the scene without weights: --engine preview)")
         try:
-            pipe, self._family = load_img2img(weights, dtype, self.single_file_config)
+            pipe, self._family = load_img2img(weights, dtype, config)
         except RideRenderError:
             raise
         except Exception as error:  # a bad checkpoint, a network failure, a missing config...
@@ -223,6 +263,8 @@ class DiffusersEngine:
                               "use a text-to-image checkpoint (SD 1.x/2.x, SDXL, Turbo, LCM)", code="R603")
         pipe.set_progress_bar_config(disable=True)
         give_start(pipe)
+        pipe.vae.to(vae_dtype(pipe.vae, dtype))  # SDXL's VAE: float32 once, not upcast and back per frame
+        self._parts = Parts(pipe, dtype, self._base_dir)
         self._pipe, self._model_scheduler, self._schedules = pipe, pipe.scheduler, None
         self._place()
 
@@ -237,6 +279,10 @@ class DiffusersEngine:
             pipe.enable_model_cpu_offload(device=self._device)
         else:
             pipe.to(self._device)
+        if self.compile and not getattr(pipe.unet, "_ride_compiled", False):
+            # in place: the same module (hooks, adapters, LoRAs stay on it); static shapes, as a scene's are
+            pipe.unet.compile(dynamic=False)
+            pipe.unet._ride_compiled = True
 
     def _use_scheduler(self, name: str | None) -> None:
         if name == self._scheduler_name and self._schedules is not None:
@@ -273,7 +319,8 @@ class DiffusersEngine:
         if self.attention_slicing:
             pipe.disable_attention_slicing()  # IP-Adapter cannot wrap sliced attention processors
         try:
-            pipe.load_ip_adapter(weights.location, adapter.subfolder, adapter.weight_name)
+            pipe.load_ip_adapter(weights.location, adapter.subfolder, adapter.weight_name,
+                                 image_encoder_folder=adapter_image_encoder(weights, adapter))
         except Exception as error:
             raise setup_error(f"could not load IP-Adapter '{adapter.repo}' {weight_file}: "
                               f"{_first_line(error)}",
@@ -291,6 +338,18 @@ class DiffusersEngine:
             f"out of GPU memory: {doing} ({self._size[0]}x{self._size[1]}, {dtype_name(self._dtype)})",
             hint="render smaller (size 512x512), turn on attention slicing and VAE tiling or CPU offload "
                  "(docs/engines.md, 'Memory'), or close other programs using the GPU", code="R611"), path=self._script)
+
+
+@contextmanager
+def _at(plan: Plan, setting: str):
+    """A setup problem without a place is placed at the script's line for `setting` (if it is written)."""
+    try:
+        yield
+    except RideRenderError as error:
+        span = plan.settings.spans.get(setting) if setting else None
+        if span is not None:
+            error.problems = [p if p.span != NO_SPAN else replace(p, span=span) for p in error.problems]
+        raise
 
 
 @contextmanager

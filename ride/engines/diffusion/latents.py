@@ -44,10 +44,10 @@ def latent_shape(pipe, width: int, height: int) -> tuple[int, int, int]:
     return (pipe.unet.config.in_channels, height // pipe.vae_scale_factor, width // pipe.vae_scale_factor)
 
 
-def encode(vae, image: np.ndarray, device: torch.device) -> torch.Tensor:
-    """uint8 (H, W, 3) -> scaled latents (1, 4, H/8, W/8) on the device, in the VAE's dtype. The
+def encode(vae, image: np.ndarray) -> torch.Tensor:
+    """uint8 (H, W, 3) -> scaled latents (1, 4, H/8, W/8) on the VAE's device, in its dtype. The
     distribution's mean, not a sample: no randomness beyond the frame's noise."""
-    pixels = torch.from_numpy(np.ascontiguousarray(image)).to(device, non_blocking=True)
+    pixels = torch.from_numpy(np.ascontiguousarray(image)).to(vae.device, non_blocking=True)
     pixels = pixels.permute(2, 0, 1)[None].to(vae.dtype).div_(127.5).sub_(1.0)
     with torch.no_grad():
         latents = vae.encode(pixels).latent_dist.mode()
@@ -57,7 +57,7 @@ def encode(vae, image: np.ndarray, device: torch.device) -> torch.Tensor:
 def decode(vae, latents: torch.Tensor) -> torch.Tensor:
     """Latents -> uint8 (H, W, 3), still on the device; NaNs (float16 overflow) are left for the caller."""
     config = vae.config
-    latents = latents.to(vae.dtype) / config.scaling_factor
+    latents = latents.to(vae.device, vae.dtype) / config.scaling_factor
     if getattr(config, "shift_factor", None):
         latents = latents + config.shift_factor
     with torch.no_grad():
