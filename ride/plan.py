@@ -193,8 +193,10 @@ class Settings:
     color_amount: float = 1.0  # how far each frame's colours move toward the reference
     cadence: int = 1
     border: str = "reflect"  # what the camera shows beyond the previous frame's edge: "reflect" | "replicate"
-    loop: str = "none"  # "none" | "close" | "pingpong"
-    loop_frames: int = 0
+    loop: str = "none"  # "none" | "close" | "circle" | "pingpong"
+    loop_frames: int = 0  # close: the closing frames; circle: the frames once around the circle
+    mode: str = "feedback"  # "feedback": each frame repaints the last; "walk": each frame from its own noise
+    seed_mode: str = "fixed"  # "fixed" | "iter" | "random" | "flow" (the noise moves with the camera)
     reverse: bool = False
     output: str = ""
     audio: str | None = None
@@ -219,6 +221,13 @@ class Settings:
         parts = {name: getattr(self, name) for name in self._PIXEL_FIELDS}
         parts["adapter"] = asdict(self.adapter) if self.adapter else None
         parts["init"] = self.assets.get(self.init) if self.init else None
+        # the noise's path (issue 13): named only when not the default, so older scenes keep their keys
+        if self.mode != "feedback":
+            parts["mode"] = self.mode
+        if self.seed_mode == "flow":
+            parts["seed_mode"] = self.seed_mode
+        if self.loop == "circle":
+            parts["loop"] = [self.loop, self.loop_frames]
         return digest(json.dumps(parts, sort_keys=True, default=str))
 
     def to_json(self) -> dict:
@@ -238,6 +247,8 @@ class Settings:
             "cadence": self.cadence,
             "border": self.border,
             "loop": {"mode": self.loop, "frames": self.loop_frames},
+            "mode": self.mode,
+            "seed_mode": self.seed_mode,
             "reverse": self.reverse,
             "output": self.output,
             "audio": self.audio,
@@ -258,6 +269,7 @@ class Settings:
             color_match=color["reference"], color_space=color["space"], color_amount=color["amount"],
             cadence=data["cadence"], border=data["border"], loop=loop["mode"], loop_frames=loop["frames"],
             reverse=data["reverse"], output=data["output"], audio=data["audio"],
+            mode=data.get("mode", "feedback"), seed_mode=data.get("seed_mode", "fixed"),
             random_seed=data["random_seed"], bpm=data.get("bpm", 120.0), assets=data.get("assets", {}),
             script=source.get("script", ""), base_dir=source.get("base_dir", "."))
 

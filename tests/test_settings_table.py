@@ -23,7 +23,7 @@ def test_grammar_keywords_come_from_the_table():
     names = {kind: set(re.match(r"\(([\w|]*)\)", terminals[kind]).group(1).split("|"))
              for kind in ("TEXT_SETTING", "VALUE_SETTING", "WORD_SETTING")}
     assert names["TEXT_SETTING"] == set(table.TEXT_SETTINGS) == {"title", "model", "negative", "init", "output", "audio"}
-    assert names["WORD_SETTING"] == set(table.WORD_SETTINGS) == {"engine", "color", "border"}
+    assert names["WORD_SETTING"] == set(table.WORD_SETTINGS) == {"engine", "color", "border", "mode"}
     assert names["VALUE_SETTING"] == set(table.VALUE_SETTINGS) == {
         "fps", "steps", "guidance", "strength", "noise", "cadence", "bpm", "adapter_scale", "zoom", "focus", "pan",
         "rotate"}

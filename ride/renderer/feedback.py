@@ -38,6 +38,15 @@ def add_noise(image: np.ndarray, frame: FramePlan, field: NoiseField) -> np.ndar
     return to_uint8(noisy)
 
 
+def add_noise_field(image: np.ndarray, amount: float, noise: np.ndarray) -> np.ndarray:
+    """`noise` (unit Gaussian, the image's size) times `amount` (in 0..1 units) added to the image."""
+    if amount <= 0:
+        return image
+    noisy = np.multiply(noise, np.float32(amount * 255.0))
+    np.add(noisy, image, out=noisy)
+    return to_uint8(noisy)
+
+
 def blend(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
     """(1 - weight) * a + weight * b, rounded back to uint8."""
     if weight <= 0:

@@ -26,12 +26,14 @@ from .color import ColorReference
 from .feedback import (
     NoiseField,
     add_noise,
+    add_noise_field,
     blend,
     in_between,
     loop_anchor,
     loop_motions,
     motion,
 )
+from .frame_noise import ENGINE, PIXELS, FrameNoise, frame_noise_for, upscale_cells
 from .store import FrameStore
 
 
@@ -64,9 +66,12 @@ class _Loop:
     prepared: bool = False
     noise: NoiseField | None = None
     motions: dict[int, np.ndarray] | None = None  # the loop closure's motion still to come, per frame
+    path: FrameNoise | None = None  # where the noise goes (`seed N flow`, `loop circle`), else None
+    engine_noise: bool = False  # the engine takes its noise from `path`
 
     def __post_init__(self):
         self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
+        self.path = frame_noise_for(self.plan)
 
     def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
@@ -74,8 +79,19 @@ class _Loop:
         if not self.prepared:  # load models only when a frame really needs them
             self.engine.prepare(self.plan)
             self.prepared = True
-        image = self.engine.generate(frame, init)
+            shape = getattr(self.engine, "noise_shape", None)  # an engine that takes its noise from ride
+            if self.path is not None and shape is not None and shape(self.plan) is not None:
+                self.path.add_shape(ENGINE, shape(self.plan))
+                self.engine_noise = True
+        if self.engine_noise:
+            image = self.engine.generate(frame, init, noise=self.noises(frame.index)[ENGINE])
+        else:
+            image = self.engine.generate(frame, init)
         return np.ascontiguousarray(image, dtype=np.uint8)
+
+    def noises(self, index: int) -> dict[str, np.ndarray]:
+        """Frame `index`'s noise on each grid (only with a `path`)."""
+        return self.path.at(index)
 
     def set_first(self, image: np.ndarray) -> None:
         self.first = image
@@ -100,8 +116,14 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
         loop.set_first(stored_frame(store, keys, 0))
         previous = max(d for d in diffused if d < start)
         previous_image = stored_frame(store, keys, previous)
+    walk = plan.settings.mode == "walk"
     for d in (d for d in diffused if d >= start):
-        image = _first_frame(loop) if d == 0 else _diffuse(loop, d, previous, previous_image)
+        if d == 0:
+            image = _first_frame(loop)
+        elif walk:  # each frame from its own noise: nothing carried over
+            image = loop.generate(plan.frame(d), None)
+        else:
+            image = _diffuse(loop, d, previous, previous_image)
         if d == 0:
             loop.set_first(image)
         for k in range(max(previous + 1 if previous is not None else 0, start), d):
@@ -131,8 +153,12 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     # 2. keep colours from drifting: match them to frame 0's
     if loop.reference is not None:
         image = loop.reference.match(image, plan.settings.color_amount)
-    # 3. fresh noise for the engine to turn into detail
-    image = add_noise(image, frame, loop.noise)
+    # 3. fresh noise for the engine to turn into detail (moving with the camera, or round a circle)
+    if loop.path is not None:
+        s = plan.settings
+        image = add_noise_field(image, frame.noise, upscale_cells(loop.noises(index)[PIXELS], s.height, s.width))
+    else:
+        image = add_noise(image, frame, loop.noise)
     # 4. loop closure: pull toward frame 0, as this frame must look to flow into it
     if frame.loop_blend > 0:
         if loop.motions is None:

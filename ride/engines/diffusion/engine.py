@@ -115,14 +115,26 @@ class DiffusersEngine:
                 raise
             raise self._memory_error("loading the model and encoding the sources") from None
 
-    def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
+    def noise_shape(self, plan: Plan) -> tuple[int, int, int] | None:
+        """The initial latent noise's grid (height, width, channels), once prepared: ride may hand
+        generate() this noise (`seed N flow`, `loop circle`) instead of drawing it from the seed."""
+        if self._img2img is None:
+            return None
+        factor = self._img2img.vae_scale_factor
+        return plan.settings.height // factor, plan.settings.width // factor, self._img2img.unet.config.in_channels
+
+    def generate(self, frame: FramePlan, init: np.ndarray | None, noise: np.ndarray | None = None) -> np.ndarray:
+        """`noise` (optional, of noise_shape, unit Gaussian): the initial latent noise, instead of the seed's."""
         if self._img2img is None:
             raise RuntimeError("DiffusersEngine.generate() before prepare(plan)")
         args = {"guidance_scale": frame.guidance, "output_type": "np",
                 "generator": torch.Generator("cpu").manual_seed(frame.seed % 2**64)}
+        latent_noise = None if noise is None else self._tensor(np.transpose(noise, (2, 0, 1))[None])
         if init is None:
             pipe = self._text_to_image()
             args.update(width=self._size[0], height=self._size[1], num_inference_steps=max(1, frame.steps))
+            if latent_noise is not None:
+                args["latents"] = latent_noise  # the pipeline scales it by the scheduler's initial sigma
         else:
             strength = min(max(frame.strength, 0.0), 1.0)
             if strength * self._img2img.scheduler.config.num_train_timesteps < 1:
@@ -132,7 +144,7 @@ class DiffusersEngine:
                         num_inference_steps=img2img_steps(frame.steps, strength))
         args.update(self._conditioning_args(frame))
         try:
-            with _quiet():
+            with _quiet(), _given_noise(pipe.scheduler, latent_noise if init is not None else None):
                 image = pipe(**args).images[0]
         except RuntimeError as error:
             if not _out_of_memory(error):
@@ -389,6 +401,21 @@ def _quiet():
         yield
     finally:
         logger.disabled = was
+
+
+@contextmanager
+def _given_noise(scheduler, noise):
+    """img2img noises the encoded init with `noise` instead of the generator's draw: the pipeline calls
+    scheduler.add_noise(latents, drawn, timestep) once; this instance's add_noise swaps the draw."""
+    if noise is None:
+        yield
+        return
+    original = scheduler.add_noise
+    scheduler.add_noise = lambda latents, _drawn, timesteps: original(latents, noise.to(latents.dtype), timesteps)
+    try:
+        yield
+    finally:
+        del scheduler.add_noise  # the class's method again
 
 
 def _out_of_memory(error: RuntimeError) -> bool:

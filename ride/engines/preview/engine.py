@@ -35,6 +35,10 @@ VERSION = "preview-3"
 # repainted many times: frame 0 is settled by this many such steps, as if the camera had been moving
 # the same way before it, so the first cut (and a closed loop's last one) looks like every other cut.
 SETTLE_STEPS = 8
+# With noise from ride (`seed N flow`, `loop circle`) the texture is that noise, on cells of NOISE_CELL
+# pixels, as strong as the brush texture it replaces.
+NOISE_CELL = 2
+NOISE_LEVELS = 6.5
 
 
 class PreviewEngine:
@@ -46,6 +50,7 @@ class PreviewEngine:
         self._palettes: OrderedDict[str, tuple] = OrderedDict()
         self._views: list[View] = []
         self._texture = np.zeros((0, 0, 3), dtype=np.int16)
+        self._noise: np.ndarray | None = None
 
     def identity(self) -> dict[str, str]:
         return {"engine": "preview", "version": VERSION}
@@ -77,14 +82,21 @@ class PreviewEngine:
         self._palettes.clear()
         self._views = []
 
+    def noise_shape(self, plan: Plan) -> tuple[int, int, int]:
+        """The grid of the noise ride may hand generate(): its texture, in cells of NOISE_CELL pixels."""
+        s = plan.settings
+        return -(-s.height // NOISE_CELL), -(-s.width // NOISE_CELL), 3
+
     def scene_vector(self, frame: FramePlan) -> np.ndarray:
         return mix_conditioning(frame.conditioning, self._encode)
 
-    def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
+    def generate(self, frame: FramePlan, init: np.ndarray | None, noise: np.ndarray | None = None) -> np.ndarray:
+        """`noise` (optional, of noise_shape): the texture, instead of the seed's shifted brush texture."""
         if self._plan is None:
             raise RideRenderError("the preview engine was not prepared with a plan")
         if init is not None and frame.strength <= 0:
             return init.copy()
+        self._noise = noise
         view = self._view(frame)
         target = self._textured(frame, view, frame.index)
         if init is not None:
@@ -121,7 +133,11 @@ class PreviewEngine:
 
     def _textured(self, frame: FramePlan, view: View, index: int) -> np.ndarray:
         s = self._plan.settings
-        texture = texture_for(self._texture, frame.seed, index + frame.index, s.height, s.width)
+        if self._noise is not None:  # ride's noise, moving with the camera or round a circle
+            cells = np.repeat(np.repeat(self._noise, NOISE_CELL, axis=0), NOISE_CELL, axis=1)[:s.height, :s.width]
+            texture = np.rint(cells * np.float32(NOISE_LEVELS)).astype(np.int16)
+        else:
+            texture = texture_for(self._texture, frame.seed, index + frame.index, s.height, s.width)
         painted = self._target(frame, view).astype(np.int16)
         painted += texture
         np.clip(painted, 0, 255, out=painted)
