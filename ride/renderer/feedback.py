@@ -7,9 +7,11 @@ frame just rendered are the same bytes: resuming gives the frames an uninterrupt
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageFilter
 
 from ..camera import camera_matrix, compose, invert, warp_by
 from ..plan import Camera, FramePlan, Plan
+from .motion_metrics import inside_mask
 
 
 class NoiseField:
@@ -86,9 +88,41 @@ def loop_motions(plan: Plan) -> dict[int, np.ndarray]:
     return motions
 
 
-def loop_anchor(first: np.ndarray, remaining_motion: np.ndarray, border: str = "reflect") -> np.ndarray:
-    """Frame 0 as a frame must look for the motion still to come to carry it into frame 0."""
-    return warp_by(first, invert(remaining_motion), border)
+def loop_anchor(first: np.ndarray, remaining_motion: np.ndarray, border: str = "reflect",
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Frame 0 as a frame must look for the motion still to come to carry it into frame 0, and where
+    that picture is frame 0's own (float32 0..1, softened at its edge): beyond it the warp could only
+    mirror frame 0, and a mirrored corner pulled into a frame shows as one."""
+    height, width = first.shape[:2]
+    back = invert(remaining_motion)
+    inside = inside_mask(back, height, width, margin=0.0).astype(np.float32)
+    soft = max(2.0, max(height, width) / 64)
+    inside = np.asarray(Image.fromarray(inside * 255).convert("L").filter(ImageFilter.GaussianBlur(soft)),
+                        dtype=np.float32) / 255 * inside  # fades in from the edge, never past it
+    return warp_by(first, back, border), inside
+
+
+def close_toward(image: np.ndarray, anchor: np.ndarray, inside: np.ndarray, weight: float) -> np.ndarray:
+    """The loop closure's pull: `weight` of the way from `image` to `anchor` where the anchor is frame
+    0's own. Not a cross-dissolve, which halves the detail of two unaligned pictures and shows both:
+    the broad shapes and colours (a blur) blend linearly, the fine detail (what the blur leaves) with
+    weights whose squares sum to 1, so the detail keeps its strength all the way; the engine then
+    repaints at the frame's full strength."""
+    if weight <= 0:
+        return image
+    radius = max(2.0, max(image.shape[:2]) / 48)
+    a, b = image.astype(np.float32), anchor.astype(np.float32)
+    low_a, low_b = _blurred(image, radius), _blurred(anchor, radius)
+    w = np.float32(min(weight, 1.0))
+    keep = np.float32(1.0) / np.sqrt((1 - w) ** 2 + w ** 2)
+    closed = (1 - w) * low_a + w * low_b + ((1 - w) * (a - low_a) + w * (b - low_b)) * keep
+    mask = inside[..., None]
+    out = a + (closed - a) * mask
+    return to_uint8(out)
+
+
+def _blurred(image: np.ndarray, radius: float) -> np.ndarray:
+    return np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
 
 
 def in_between(before: np.ndarray, after: np.ndarray, plan: Plan, start: int, index: int, stop: int,
@@ -100,17 +134,3 @@ def in_between(before: np.ndarray, after: np.ndarray, plan: Plan, start: int, in
     forward = warp_by(before, motion(cameras[: index - start], plan), border)
     backward = warp_by(after, invert(motion(cameras[index - start:], plan)), border)
     return blend(forward, backward, (index - start) / (stop - start))
-
-
-def seam_score(first_last_difference: float, consecutive: list[float]) -> float | None:
-    """How the cut from the last frame to the first compares with an ordinary cut (about 1 means
-    the loop is as smooth as any other pair of neighbours)."""
-    if not consecutive:
-        return None
-    typical = float(np.median(consecutive))
-    return first_last_difference / max(typical, 1e-6)
-
-
-def mean_difference(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean absolute difference, on a quarter of the pixels (it is a statistic, not a check)."""
-    return float(np.mean(np.abs(a[::2, ::2].astype(np.int16) - b[::2, ::2].astype(np.int16))))

@@ -1,8 +1,9 @@
 """The feedback loop (render stage): Plan + engine -> frames, in order.
 
 Every diffused frame is made in five steps: 1. warp the last diffused frame by the camera
-motion since; 2. match its colours to frame 0's; 3. add the frame's noise; 4. blend in the
-loop anchor; 5. the engine re-diffuses it. Cadence in-betweens are cross-fades of their two
+motion since; 2. match its colours to frame 0's; 3. pull it toward the loop anchor (while a loop
+closes); 4. add the frame's noise (after the pull, so a closing frame gets all of it); 5. the
+engine re-diffuses it. With `mode walk` each frame is made from its own noise instead (step 5 alone). Cadence in-betweens are cross-fades of their two
 diffused neighbours, carried along by the camera. Frames go to the store as they are made,
 so a crash, Ctrl-C or kill never loses them and a rerun resumes where it stopped. Where the
 frames go (a video, a PNG folder, a progress bar) is publish.py's business: this module only
@@ -12,7 +13,7 @@ makes them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from .feedback import (
     NoiseField,
     add_noise,
     add_noise_field,
-    blend,
+    close_toward,
     in_between,
     loop_anchor,
     loop_motions,
@@ -90,8 +91,23 @@ class _Loop:
         return np.ascontiguousarray(image, dtype=np.uint8)
 
     def noises(self, index: int) -> dict[str, np.ndarray]:
-        """Frame `index`'s noise on each grid (only with a `path`)."""
-        return self.path.at(index)
+        """Frame `index`'s noise on each grid (only with a `path`). While a loop closes, the noise returns
+        to frame 0's along the camera: cos(a) * its own + sin(a) * frame 0's carried by the motion still
+        to come, a = loop_blend * pi / 2 (Gaussian all the way)."""
+        noises = self.path.at(index)
+        weight = float(self.plan.columns["loop_blend"][index])
+        if weight <= 0 or not self.path.flow:
+            return noises
+        angle = weight * np.pi / 2
+        cos, sin = np.float32(np.cos(angle)), np.float32(np.sin(angle))
+        return {name: cos * noise + sin * self.path.anchor(name, self.remaining(index), index)
+                for name, noise in noises.items()}
+
+    def remaining(self, index: int) -> np.ndarray:
+        """The camera motion still to come from a closing frame to frame 0."""
+        if self.motions is None:
+            self.motions = loop_motions(self.plan)
+        return self.motions[index]
 
     def set_first(self, image: np.ndarray) -> None:
         self.first = image
@@ -146,35 +162,26 @@ def _first_frame(loop: _Loop) -> np.ndarray:
 
 def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray) -> np.ndarray:
     plan = loop.plan
-    frame = _closing(plan.frame(index))
+    frame = plan.frame(index)
     cameras = [plan.camera(k) for k in range(previous + 1, index + 1)]
     # 1. warp the last diffused frame by the camera motion since
     image = warp_by(previous_image, motion(cameras, plan), plan.settings.border)
     # 2. keep colours from drifting: match them to frame 0's
     if loop.reference is not None:
         image = loop.reference.match(image, plan.settings.color_amount)
-    # 3. fresh noise for the engine to turn into detail (moving with the camera, or round a circle)
+    # 3. loop closure: pull toward frame 0, as this frame must look to flow into it (the seed, the
+    # noise and the conditioning return to frame 0's too; strength and noise stay as written)
+    if frame.loop_blend > 0:
+        anchor, inside = loop_anchor(loop.first, loop.remaining(index), plan.settings.border)
+        image = close_toward(image, anchor, inside, frame.loop_blend)
+    # 4. fresh noise for the engine to turn into detail (moving with the camera, or round a circle)
     if loop.path is not None:
         s = plan.settings
         image = add_noise_field(image, frame.noise, upscale_cells(loop.noises(index)[PIXELS], s.height, s.width))
     else:
         image = add_noise(image, frame, loop.noise)
-    # 4. loop closure: pull toward frame 0, as this frame must look to flow into it
-    if frame.loop_blend > 0:
-        if loop.motions is None:
-            loop.motions = loop_motions(plan)
-        image = blend(image, loop_anchor(loop.first, loop.motions[index], plan.settings.border), frame.loop_blend)
     # 5. re-diffuse
     return loop.generate(frame, image)
-
-
-def _closing(frame: FramePlan) -> FramePlan:
-    """While a loop closes, what the anchor restores the engine must not repaint away: strength
-    and noise ease down by the frame's loop_blend (the plan keeps the values as written)."""
-    if frame.loop_blend <= 0:
-        return frame
-    keep = 1.0 - frame.loop_blend
-    return replace(frame, strength=frame.strength * keep, noise=frame.noise * keep)
 
 
 def _discard(key: str, image: np.ndarray) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import Problem, RideRenderError
 from ..outputs.frames_folder import FRAME_NAME
 
-RENDER_VERSION = "ride-render-3"  # bump when the feedback steps change pixels
+RENDER_VERSION = "ride-render-4"  # bump when the feedback steps change pixels
 DEFAULT_FOLDER = ".ride-cache"
 STALE_TEMPORARY = 600  # seconds: a younger .tmp may belong to a render still writing it
 

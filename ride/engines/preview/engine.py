@@ -26,11 +26,11 @@ from ..morph import mix_conditioning
 from .brush import MARGIN, brush_texture, smear, texture_for
 from .canvas import Canvas
 from .passing import paint_street, tree_items
-from .view import View, before, frame_for, to_screen_coefficients, views
+from .view import View, before, closing_views, frame_for, to_screen_coefficients, views
 from .words import encode_image, encode_prompt, read_features
 from .world import Palette, grade, paint_ground, paint_lights, paint_sky, range_items
 
-VERSION = "preview-3"
+VERSION = "preview-4"  # 4: frame 0 settles with the frame's noise; loops close toward frame 0's view
 # A painting straight from nothing is crisper than any frame after it, which have been warped and
 # repainted many times: frame 0 is settled by this many such steps, as if the camera had been moving
 # the same way before it, so the first cut (and a closed loop's last one) looks like every other cut.
@@ -51,6 +51,7 @@ class PreviewEngine:
         self._views: list[View] = []
         self._texture = np.zeros((0, 0, 3), dtype=np.int16)
         self._noise: np.ndarray | None = None
+        self._closing: dict[int, View] = {}
 
     def identity(self) -> dict[str, str]:
         return {"engine": "preview", "version": VERSION}
@@ -63,6 +64,7 @@ class PreviewEngine:
             for source in conditioning.all_sources():
                 self._encode(source)
         self._views = views(plan)
+        self._closing = closing_views(plan, self._views[0]) if self._views else {}
         s = plan.settings
         side = max(s.width, s.height)
         low = min(128, max(64, side // 5))
@@ -81,6 +83,7 @@ class PreviewEngine:
         self._vectors.clear()
         self._palettes.clear()
         self._views = []
+        self._closing = {}
 
     def noise_shape(self, plan: Plan) -> tuple[int, int, int]:
         """The grid of the noise ride may hand generate(): its texture, in cells of NOISE_CELL pixels."""
@@ -106,10 +109,17 @@ class PreviewEngine:
         # settle: the same camera for SETTLE_STEPS frames before this one, each repainting the last
         s = self._plan.settings
         image = self._textured(frame, before(view, frame.camera, s.width, s.height, SETTLE_STEPS), -SETTLE_STEPS)
+        # each settling step gets the frame's noise, as the renderer gives every later frame: without it
+        # frame 0 would hold half the grain of the frames after it, and a closed loop would end that soft
+        grain = np.random.default_rng(frame.seed).standard_normal((s.height, s.width, 3), dtype=np.float32)
+        grain *= np.float32(frame.noise * 255)
         for step in range(SETTLE_STEPS - 1, -1, -1):
             earlier = before(view, frame.camera, s.width, s.height, step) if step else view
             pulled = target if not step else self._textured(frame, earlier, -step)
-            image = _repaint(warp(image, frame.camera), pulled, frame.strength)
+            moved = warp(image, frame.camera)
+            if frame.noise > 0 and step:
+                moved = np.clip(moved + np.roll(grain, 7 * step, axis=(0, 1)) + 0.5, 0, 255).astype(np.uint8)
+            image = _repaint(moved, pulled, frame.strength)
         return image
 
     def target(self, frame: FramePlan) -> np.ndarray:
@@ -138,7 +148,12 @@ class PreviewEngine:
             texture = np.rint(cells * np.float32(NOISE_LEVELS)).astype(np.int16)
         else:
             texture = texture_for(self._texture, frame.seed, index + frame.index, s.height, s.width)
-        painted = self._target(frame, view).astype(np.int16)
+        painted = self._target(frame, view)
+        closing = self._closing.get(frame.index) if index == frame.index else None
+        if closing is not None:  # a loop closing: the painting returns to frame 0's view, as the prompt does
+            painted = np.array(Image.blend(Image.fromarray(painted), Image.fromarray(self._target(frame, closing)),
+                                           frame.loop_blend))
+        painted = painted.astype(np.int16)
         painted += texture
         np.clip(painted, 0, 255, out=painted)
         return painted.astype(np.uint8)
