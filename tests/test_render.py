@@ -158,8 +158,8 @@ def test_a_closing_loop_keeps_strength_and_noise_for_the_engine(tmp_path):
 def test_the_loop_anchor_pulls_only_where_frame_0_is(tmp_path):
     """Frame 0 carried back by a zoom in covers the middle of the frame: the mirrored rest is not pulled in."""
     from ride.camera import camera_matrix
-    from ride.renderer.feedback import close_toward, loop_anchor
     from ride.plan import Camera
+    from ride.renderer.feedback import close_toward, loop_anchor
 
     first = np.zeros((64, 64, 3), np.uint8)
     first[:, :32] = 200

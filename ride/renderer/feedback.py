@@ -12,6 +12,7 @@ from PIL import Image, ImageFilter
 from ..camera import camera_matrix, compose, invert, warp_by
 from ..plan import Camera, FramePlan, Plan
 from .motion_metrics import inside_mask
+from .residual_flow import residual_flow, sample
 
 
 class NoiseField:
@@ -110,27 +111,63 @@ def close_toward(image: np.ndarray, anchor: np.ndarray, inside: np.ndarray, weig
     repaints at the frame's full strength."""
     if weight <= 0:
         return image
-    radius = max(2.0, max(image.shape[:2]) / 48)
-    a, b = image.astype(np.float32), anchor.astype(np.float32)
-    low_a, low_b = _blurred(image, radius), _blurred(anchor, radius)
-    w = np.float32(min(weight, 1.0))
+    a = image.astype(np.float32)
+    closed = detail_blend(a, anchor.astype(np.float32), weight)
+    return to_uint8(a + (closed - a) * inside[..., None])
+
+
+def detail_blend(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
+    """(float32 images) `weight` of the way from a to b, keeping the detail's strength: the broad shapes
+    (a blur) blend linearly, the detail (what the blur leaves) with weights whose squares sum to 1. A
+    plain cross-fade of two pictures whose detail does not line up halves that detail midway."""
+    w = np.float32(min(max(weight, 0.0), 1.0))
+    radius = max(2.0, max(a.shape[:2]) / 48)
+    low_a, low_b = _blurred(a, radius), _blurred(b, radius)
     keep = np.float32(1.0) / np.sqrt((1 - w) ** 2 + w ** 2)
-    closed = (1 - w) * low_a + w * low_b + ((1 - w) * (a - low_a) + w * (b - low_b)) * keep
-    mask = inside[..., None]
-    out = a + (closed - a) * mask
-    return to_uint8(out)
+    return (1 - w) * low_a + w * low_b + ((1 - w) * (a - low_a) + w * (b - low_b)) * keep
 
 
 def _blurred(image: np.ndarray, radius: float) -> np.ndarray:
-    return np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
+    """A Gaussian blur of a float32 image (0..255); blurred as uint8 (PIL): half a level is no shape."""
+    levels = np.clip(image + np.float32(0.5), 0, 255).astype(np.uint8)
+    return np.asarray(Image.fromarray(levels).filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
 
 
 def in_between(before: np.ndarray, after: np.ndarray, plan: Plan, start: int, index: int, stop: int,
-               ) -> np.ndarray:
+               aligned: bool = True) -> np.ndarray:
     """A cadence frame between two diffused frames: `before` (frame start) carried forward and
-    `after` (frame stop) carried back to `index`, cross-faded by position."""
+    `after` (frame stop) carried back to `index` by the camera, then (aligned) each moved its share
+    of the way along the residual flow between them (the motion the camera does not explain) and
+    blended by position keeping the detail's strength. `aligned=False`: the plain cross-fade."""
     cameras = [plan.camera(k) for k in range(start + 1, stop + 1)]
     border = plan.settings.border
     forward = warp_by(before, motion(cameras[: index - start], plan), border)
     backward = warp_by(after, invert(motion(cameras[index - start:], plan)), border)
-    return blend(forward, backward, (index - start) / (stop - start))
+    position = (index - start) / (stop - start)
+    if not aligned:
+        return blend(forward, backward, position)
+    flow = residual_flow(forward, backward)  # backward(p + flow) ~ forward(p)
+    # each side looked up once in its diffused frame: the camera's motion and its share of the flow
+    low_a, fine_a = carried(before, motion(cameras[: index - start], plan), flow, -position)
+    low_b, fine_b = carried(after, invert(motion(cameras[index - start:], plan)), flow, 1 - position)
+    w = np.float32(position)
+    keep = np.float32(1.0) / np.sqrt((1 - w) ** 2 + w ** 2)
+    return to_uint8((1 - w) * low_a + w * low_b + ((1 - w) * fine_a + w * fine_b) * keep)
+
+
+def carried(image: np.ndarray, matrix: np.ndarray, flow: np.ndarray, amount: float) -> tuple[np.ndarray, np.ndarray]:
+    """`image` moved by the camera motion `matrix`, then each pixel p taken from p + amount * flow(p):
+    its broad shapes (a blur, looked up bilinearly) and its fine detail (what the blur leaves, looked up
+    at the nearest pixel: interpolating it would blur it, which is what made in-betweens soft)."""
+    height, width = image.shape[:2]
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32) + np.float32(0.5)
+    x += np.float32(amount) * flow[..., 0]
+    y += np.float32(amount) * flow[..., 1]
+    inverse = np.linalg.inv(matrix).astype(np.float32)
+    sx = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
+    sy = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
+    low = _blurred(image.astype(np.float32), max(1.5, max(height, width) / 96))
+    fine = image.astype(np.float32) - low
+    nx = np.clip(sx, 0, width - 1).astype(np.intp)
+    ny = np.clip(sy, 0, height - 1).astype(np.intp)
+    return sample(low, sx, sy), fine[ny, nx]
