@@ -21,6 +21,14 @@ Optional: an engine that knows how far away what it painted is may also provide
 
 and callers test for it with `getattr(engine, "depth", None)`. The preview engine has it.
 
+Optional: an engine whose noise ride may choose (`seed N flow`, `loop circle`) provides
+
+    noise_shape(plan) -> (h, w, c) | None   its noise grid, once prepared (diffusers: the latents;
+                                            preview: its texture cells)
+
+and then the renderer calls `generate(frame, init, noise=array)` with unit Gaussian float32 noise
+of that shape (the initial latent noise, instead of the seed's draw). Both engines have it.
+
 Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/.
 """
 

@@ -37,8 +37,8 @@ def gaussian(seed: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
 
 def affine_points(matrix: np.ndarray) -> PointMap:
     """A 3x3 forward matrix (ride.camera's convention) as a point map."""
-    a, b, c = (float(v) for v in matrix[0])
-    d, e, f = (float(v) for v in matrix[1])
+    a, b, c = (np.float32(v) for v in matrix[0])
+    d, e, f = (np.float32(v) for v in matrix[1])
     return lambda x, y: (a * x + b * y + c, d * x + e * y + f)
 
 
@@ -60,12 +60,13 @@ def warp_noise(noise: np.ndarray, forward: np.ndarray | PointMap, rng: np.random
     e -= e.mean(axis=(1, 3), keepdims=True)
     e += noise[:, None, :, None, :] / np.float32(k)  # the sub-pixels, (h, k, w, k, c)
     sub = e.reshape(h * k * w * k, c)
-    centres = (np.arange(h * k, dtype=np.float64) + 0.5) / k, (np.arange(w * k, dtype=np.float64) + 0.5) / k
+    # float32 holds the sub-pixel centres ((i + 0.5) / k) and a whole-pixel shift of them exactly
+    centres = (np.arange(h * k, dtype=np.float32) + 0.5) / k, (np.arange(w * k, dtype=np.float32) + 0.5) / k
     y, x = np.meshgrid(*centres, indexing="ij")
     tx, ty = forward(x.ravel(), y.ravel())
-    ix, iy = np.floor(tx), np.floor(ty)
+    ix, iy = np.floor(tx).astype(np.intp), np.floor(ty).astype(np.intp)
     inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-    target = (iy[inside] * w + ix[inside]).astype(np.intp)
+    target = iy[inside] * w + ix[inside]
     counts = np.bincount(target, minlength=h * w).astype(np.float32)
     out = np.empty((h * w, c), dtype=np.float32)
     landed = sub[inside]
