@@ -3,9 +3,10 @@ as `ride render` and watch mode (renderer/session.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from .compile.overrides import SettingOverride
 from .engines import Engine
 from .outputs import Output
 from .outputs.callback import FrameCallback, FrameEvent
@@ -24,8 +25,11 @@ def render(script: str | Path, output: str | Path | None = None, *, engine: str 
            model: str | None = None, device: str | None = None, frames: tuple[int, int] | None = None,
            cache: str | Path | None = None, use_cache: bool = True, write_video: bool = True,
            on_frame: FrameCallback | None = None, should_stop: Callable[[], bool] | None = None,
-           outputs: Sequence[Output] = ()) -> RenderResult:
+           outputs: Sequence[Output] = (), settings: Mapping[str, object] | None = None) -> RenderResult:
     """Render a .ride script: compile it, resume from the frame cache, write the video.
+
+    `settings` are put over the script's, as `--set` does: `{"strength": 0.5, "seed": "7 iter"}`
+    (a value as written in a script; a setting or a `let` of the script).
 
     `on_frame` receives a FrameEvent after every frame (its `image` is a uint8 HxWx3 array),
     e.g. to show progress in a notebook. `outputs` get the frames too, e.g. `PngFolder("stills/")`
@@ -34,7 +38,8 @@ def render(script: str | Path, output: str | Path | None = None, *, engine: str 
     """
     chosen = None if isinstance(engine, str) or engine is None else engine
     request = RenderRequest(script, output, engine if isinstance(engine, str) else None, model, device,
-                            frames, cache=cache, use_cache=use_cache, write_video=write_video)
+                            frames, cache=cache, use_cache=use_cache, write_video=write_video,
+                            settings=tuple(SettingOverride(k, str(v)) for k, v in (settings or {}).items()))
     with RenderSession(request, engine=chosen) as session:
         job = session.job(session.load())
         return session.render(job, on_frame=on_frame, should_stop=should_stop, outputs=outputs)

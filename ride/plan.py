@@ -45,10 +45,23 @@ class Camera:
     rotate: float = 0.0
     focus_x: float = 0.5
     focus_y: float = 0.5
+    # the 3D camera, applied before the 2D motion above (ride/camera/, docs/camera.md)
+    move_x: float = 0.0
+    move_y: float = 0.0
+    move_z: float = 0.0
+    turn_x: float = 0.0
+    turn_y: float = 0.0
+    turn_z: float = 0.0
+    fov: float = 40.0
 
     @property
     def is_identity(self) -> bool:
-        return self.zoom == 1.0 and self.pan_x == 0.0 and self.pan_y == 0.0 and self.rotate == 0.0
+        return self.is_flat and self.zoom == 1.0 and self.pan_x == 0.0 and self.pan_y == 0.0 and self.rotate == 0.0
+
+    @property
+    def is_flat(self) -> bool:
+        """No 3D motion: the frame's motion is its 2D zoom, pan and rotation alone."""
+        return not (self.move_x or self.move_y or self.move_z or self.turn_x or self.turn_y or self.turn_z)
 
 
 _CAMERA_FIELDS = tuple(f.name for f in fields(Camera))
@@ -193,6 +206,10 @@ class Settings:
     color_amount: float = 1.0  # how far each frame's colours move toward the reference
     cadence: int = 1
     border: str = "reflect"  # what the camera shows beyond the previous frame's edge: "reflect" | "replicate"
+    # what the 3D camera takes for depth: "auto" (the engine's), "none" (a flat wall at 100), "flat" (a wall
+    # `depth` away), "map" (an image file, relative to base_dir) or "model" (a depth model id or folder)
+    depth_kind: str = "auto"
+    depth: str = ""  # the number, the map's path or the model's name
     loop: str = "none"  # "none" | "close" | "circle" | "pingpong"
     loop_frames: int = 0  # close: the closing frames; circle: the frames once around the circle
     mode: str = "feedback"  # "feedback": each frame repaints the last; "walk": each frame from its own noise
@@ -211,7 +228,7 @@ class Settings:
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",
-                     "color_space", "color_amount", "cadence", "border")
+                     "color_space", "color_amount", "cadence", "border", "depth_kind", "depth")
 
     def __post_init__(self):
         object.__setattr__(self, "assets", MappingProxyType(dict(self.assets)))
@@ -228,6 +245,8 @@ class Settings:
             parts["seed_mode"] = self.seed_mode
         if self.loop == "circle":
             parts["loop"] = [self.loop, self.loop_frames]
+        if self.depth_kind == "map":  # the map's pixels, not its name
+            parts["depth"] = self.assets.get(self.depth)
         return digest(json.dumps(parts, sort_keys=True, default=str))
 
     def to_json(self) -> dict:
@@ -246,6 +265,7 @@ class Settings:
             "color_match": {"reference": self.color_match, "space": self.color_space, "amount": self.color_amount},
             "cadence": self.cadence,
             "border": self.border,
+            "depth": {"kind": self.depth_kind, "value": self.depth},
             "loop": {"mode": self.loop, "frames": self.loop_frames},
             "mode": self.mode,
             "seed_mode": self.seed_mode,
@@ -262,12 +282,13 @@ class Settings:
     @staticmethod
     def from_json(data: dict) -> Settings:
         color, loop, source = data["color_match"], data["loop"], data.get("source", {})
+        depth = data.get("depth", {"kind": "auto", "value": ""})
         return Settings(
             title=data["title"], fps=data["fps"], width=data["width"], height=data["height"],
             length=data["length"], engine=data["engine"], model=data["model"], scheduler=data["scheduler"],
             adapter=Adapter(**data["adapter"]) if data["adapter"] else None, init=data["init"],
             color_match=color["reference"], color_space=color["space"], color_amount=color["amount"],
-            cadence=data["cadence"], border=data["border"], loop=loop["mode"], loop_frames=loop["frames"],
+            cadence=data["cadence"], border=data["border"], depth_kind=depth["kind"], depth=depth["value"], loop=loop["mode"], loop_frames=loop["frames"],
             reverse=data["reverse"], output=data["output"], audio=data["audio"],
             mode=data.get("mode", "feedback"), seed_mode=data.get("seed_mode", "fixed"),
             random_seed=data["random_seed"], bpm=data.get("bpm", 120.0), assets=data.get("assets", {}),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 NUMBER = "number"  # a per-frame value (a constant, an expression of time or a track), or a plain number
 INTEGER = "integer"  # as NUMBER, rounded to a whole number per frame
 PAIR = "pair"  # two numbers, x then y: each is a setting of its own (`pan` -> pan_x, pan_y)
+VECTOR = "vector"  # three numbers, x, y then z: each is a setting of its own (`move` -> move_x, move_y, move_z)
 SEED = "seed"  # a number, `iter`, or `random`
 WORD = "word"  # one or more words from a list
 TEXT = "text"  # a quoted string
@@ -57,7 +58,7 @@ class Setting:
     short: str = ""  # its heading in `ride plan`'s table ("" = not shown there)
     optional: bool = False  # left out of `ride plan`'s table first when the terminal is narrow
     words: tuple[str, ...] = ()  # WORD: the words it takes
-    parts: tuple[str, ...] = ()  # PAIR: the settings its two values set
+    parts: tuple[str, ...] = ()  # PAIR, VECTOR: the settings its values set, in order
 
     @property
     def integer(self) -> bool:
@@ -72,6 +73,10 @@ class Setting:
 # A pan per frame beyond ten of the largest frame's sides moves every pixel out of the picture
 # many times over; bounding it keeps the renderer's composed motions finite (compile/motion.py).
 MAX_PAN = 10 * 8192.0
+# The 3D camera's bounds per frame: a move of a million depth units (a depth map's median is 100) or a turn
+# of ten whole turns is far past any picture; bounded so composed motions stay finite.
+MAX_MOVE = 1.0e6
+MAX_TURN = 3600.0
 
 _T = (TOP,)
 _C = (CAMERA,)
@@ -129,6 +134,31 @@ SETTINGS: tuple[Setting, ...] = (
             optional=True, help="degrees per frame, counter-clockwise"),
     Setting("focus_x", NUMBER, 0.5, -10.0, 10.0, where=_K, trackable=True, column=MOTION, help="0 is the left edge, 1 the right"),
     Setting("focus_y", NUMBER, 0.5, -10.0, 10.0, where=_K, trackable=True, column=MOTION, help="0 is the top edge, 1 the bottom"),
+    # the 3D camera (docs/camera.md): applied before the 2D motion above, through a pinhole of `fov`
+    Setting("move", VECTOR, "0, 0, 0", unit="depth units/frame", where=_C, parts=("move_x", "move_y", "move_z"),
+            short="move", optional=True,
+            help="the camera's 3D travel per frame, x right, y down, z forward; with `depth D`, "
+                 "`move 0, 0, m` is `zoom D/(D-m)`"),
+    Setting("move_x", NUMBER, 0.0, -MAX_MOVE, MAX_MOVE, unit="depth units/frame", where=_K, trackable=True,
+            column=MOTION, help="right; the picture slides left by f*x/depth pixels"),
+    Setting("move_y", NUMBER, 0.0, -MAX_MOVE, MAX_MOVE, unit="depth units/frame", where=_K, trackable=True,
+            column=MOTION, help="down; the picture slides up"),
+    Setting("move_z", NUMBER, 0.0, -MAX_MOVE, MAX_MOVE, unit="depth units/frame", where=_K, trackable=True,
+            column=MOTION, help="forward (negative: back)"),
+    Setting("turn", VECTOR, "0, 0, 0", unit="degrees/frame", where=_C, parts=("turn_x", "turn_y", "turn_z"),
+            short="turn", optional=True,
+            help="the camera's 3D rotation per frame: x tilts down, y turns right, z rolls (as `rotate`)"),
+    Setting("turn_x", NUMBER, 0.0, -MAX_TURN, MAX_TURN, unit="degrees/frame", where=_K, trackable=True,
+            column=MOTION, help="tilts down (the picture moves up)"),
+    Setting("turn_y", NUMBER, 0.0, -MAX_TURN, MAX_TURN, unit="degrees/frame", where=_K, trackable=True,
+            column=MOTION, help="turns right (the picture moves left)"),
+    Setting("turn_z", NUMBER, 0.0, -MAX_TURN, MAX_TURN, unit="degrees/frame", where=_K, trackable=True,
+            column=MOTION, help="rolls, counter-clockwise as `rotate`"),
+    Setting("fov", NUMBER, 40.0, 1.0, 170.0, "degrees", _C, trackable=True, column=MOTION, short="fov", optional=True,
+            help="the 3D camera's field of view across the frame's width"),
+    Setting("depth", OTHER, "auto", where=_C,
+            help="`auto` (the engine's depth), `none` (a flat wall at 100), a number (a flat wall that far), "
+                 "or \"a depth model id, folder or map.png\""),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -142,7 +172,7 @@ CAMERA_SETTINGS = tuple(s.name for s in SETTINGS if CAMERA in s.where)
 TEXT_SETTINGS = tuple(s.name for s in SETTINGS if s.kind == TEXT)
 WORD_SETTINGS = {s.name: s.words for s in SETTINGS if s.kind == WORD}
 # what `name values` lines may set: numbers, pairs, and the scene constants (fps, bpm, cadence)
-VALUE_SETTINGS = tuple(s.name for s in SETTINGS if s.kind in (NUMBER, INTEGER, PAIR) and TRACK not in s.where)
+VALUE_SETTINGS = tuple(s.name for s in SETTINGS if s.kind in (NUMBER, INTEGER, PAIR, VECTOR) and TRACK not in s.where)
 STATEMENTS = ("let", "track", "camera", "timeline")  # not settings, but words a line may start with
 TOP_LEVEL_SETTINGS = tuple(s.name for s in SETTINGS if TOP in s.where) + STATEMENTS
 

@@ -29,8 +29,9 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .api import FrameCallback, RenderCancelled, RenderRequest, RenderResult, RenderSession
+from .api import FrameCallback, Output, RenderCancelled, RenderRequest, RenderResult, RenderSession
 from .plan import Plan
+from .renderer.store import FrameStore
 
 DEBOUNCE = 0.1  # seconds without events before a burst of saves counts as one edit
 # A save that is visibly complete (the file closed after writing, or renamed into place) waits
@@ -62,6 +63,7 @@ class Pass:
     resume: int  # frames before this one come from the frame cache
     stop: int  # frames up to stop-1 are rendered
     changed: int | None  # first frame whose key changed since the last plan (None: first plan)
+    store: FrameStore | None = None  # where the pass's frames are kept (the live page reads them back)
 
 
 def watched_paths(script: str | Path, plan: Plan | None) -> frozenset[Path]:
@@ -108,11 +110,12 @@ class Watcher:
     def __init__(self, request: RenderRequest, *, on_pass: Callable[[RenderResult], None] | None = None,
                  on_error: Callable[[Exception], None] | None = None,
                  on_start: Callable[[Pass], None] | None = None, on_frame: FrameCallback | None = None,
-                 on_cancel: Callable[[Pass], None] | None = None,
+                 on_cancel: Callable[[Pass], None] | None = None, outputs: tuple[Output, ...] = (),
                  stop_event: threading.Event | None = None, debounce: float = DEBOUNCE):
         self.request = request
         self.on_pass, self.on_error, self.on_start = on_pass, on_error, on_start
         self.on_frame, self.on_cancel = on_frame, on_cancel
+        self.outputs = outputs  # every pass's outputs besides the request's video (a live page)
         self.debounce = debounce
         self._stop = stop_event or threading.Event()
         self._changes: queue.Queue = queue.Queue()
@@ -177,10 +180,11 @@ class Watcher:
         job = self._session.job(plan)
         self._passes += 1
         changed = first_changed_frame(previous.keys(), plan.keys()) if previous is not None else None
-        current = Pass(self._passes, plan, job.resume, job.stop, changed)
+        current = Pass(self._passes, plan, job.resume, job.stop, changed, job.store)
         _call(self.on_start, current)
         try:
-            result = self._session.render(job, on_frame=self.on_frame, should_stop=self._should_stop)
+            result = self._session.render(job, on_frame=self.on_frame, should_stop=self._should_stop,
+                                          outputs=self.outputs)
         except RenderCancelled:
             _call(self.on_cancel, current)
             return

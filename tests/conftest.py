@@ -18,7 +18,7 @@ def pytest_addoption(parser):
 
 # Test files that import torch at collection: seconds before any test runs. A quick run
 # (`pytest -m "not slow"`) does not collect them; every test in them is marked slow.
-TORCH_FILES = ("test_diffusion.py",)
+TORCH_FILES = ("test_diffusion.py", "test_diffusion_models.py")
 
 
 def pytest_ignore_collect(collection_path, config):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import builders as B
 import numpy as np
 
-import builders as B
 from ride.camera import warp_by
 from ride.engines.preview import PreviewEngine
 from ride.renderer.feedback import in_between

@@ -43,7 +43,8 @@ def test_plan_json_has_the_documented_fields(capsys):
     for field in ("index", "time", "seed", "strength", "guidance", "steps", "noise", "camera",
                   "conditioning", "negative", "loop_blend", "key"):
         assert field in frame
-    assert set(frame["camera"]) == {"zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y"}
+    assert set(frame["camera"]) == {"zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y",
+                                    "move_x", "move_y", "move_z", "turn_x", "turn_y", "turn_z", "fov"}
     assert frame["conditioning"]["morph"]["method"] == "lerp"
 
 

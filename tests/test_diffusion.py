@@ -23,7 +23,7 @@ import tiny_sd as T  # noqa: E402
 # Tiny models on a shared 2-core machine: thread hand-offs cost ten times the arithmetic.
 torch.set_num_threads(1)
 
-from ride.engines.checkpoints import SCHEDULERS, img2img_steps  # noqa: E402
+from ride.engines.checkpoints import SCHEDULERS  # noqa: E402
 from ride.engines.diffusion import DiffusersEngine  # noqa: E402
 from ride.engines.morph import image_conditioning, lerp, prompt_conditioning, slerp  # noqa: E402
 from ride.errors import RideRenderError  # noqa: E402
@@ -129,8 +129,8 @@ def test_text_encoder_runs_once_per_distinct_source(models):
     engine.prepare(plan)  # a re-render (watch mode) encodes nothing again
     engine.generate(plan.frame(9), None)
     handle.remove()
-    # two prompts, the negative, and the empty prompt the image-only key conditions on
-    assert len(texts) == 4
+    # two prompts and the negative (the empty prompt, for the image-only key, was encoded while warming up)
+    assert len(texts) == 3
 
 
 @pytest.mark.parametrize("method", ["slerp", "lerp"])
@@ -226,8 +226,7 @@ def test_every_named_scheduler_renders(models, engine, name):
     assert type(engine.pipeline.scheduler).__name__ == SCHEDULERS[name][0] and frames[1].shape == (32, 32, 3)
 
 
-def test_low_strength_runs_one_step_and_zero_strength_keeps_the_image(models, engine):
-    assert img2img_steps(4, 0.1) == 10 and img2img_steps(30, 0.35) == 30 and img2img_steps(3, 0.3) == 4
+def test_low_strength_runs_one_step_at_that_strength_and_zero_strength_keeps_the_image(models, engine):
     plan = plan_for(models, strength=0.1, steps=4, guidance=1)
     engine.prepare(plan)
     init = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
@@ -255,7 +254,8 @@ def test_hub_id_loads_from_the_offline_cache_with_its_commit(models, tmp_path, m
     before = engine.identity()  # the renderer reads it before it knows whether the model must load
     assert before | {"diffusers": ""} == {
         "engine": "diffusers", "model": "ride/tiny-sd", "revision": commit, "dtype": "float32",
-        "device": "cpu", "scheduler": "", "vae_tiling": "False", "config": "", "diffusers": ""}
+        "device": "cpu", "scheduler": "", "vae_tiling": "False", "config": "", "diffusers": "",
+        "engine_version": before["engine_version"]}
     render(engine, plan_for(models, model=None))
     assert engine.identity() == before
 

@@ -157,13 +157,13 @@ def test_a_closing_loop_keeps_strength_and_noise_for_the_engine(tmp_path):
 
 def test_the_loop_anchor_pulls_only_where_frame_0_is(tmp_path):
     """Frame 0 carried back by a zoom in covers the middle of the frame: the mirrored rest is not pulled in."""
-    from ride.camera import camera_matrix
+    from ride.camera import frame_motion
     from ride.plan import Camera
     from ride.renderer.feedback import close_toward, loop_anchor
 
     first = np.zeros((64, 64, 3), np.uint8)
     first[:, :32] = 200
-    anchor, inside = loop_anchor(first, camera_matrix(Camera(zoom=1.5), 64, 64))
+    anchor, inside = loop_anchor(first, frame_motion(Camera(zoom=1.5), 64, 64))
     assert inside[32, 32] == pytest.approx(1) and inside[1, 1] == 0 and inside[62, 62] == 0
     image = np.full((64, 64, 3), 90, np.uint8)
     closed = close_toward(image, anchor, inside, 0.9)

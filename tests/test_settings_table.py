@@ -26,13 +26,14 @@ def test_grammar_keywords_come_from_the_table():
     assert names["WORD_SETTING"] == set(table.WORD_SETTINGS) == {"engine", "color", "border", "mode"}
     assert names["VALUE_SETTING"] == set(table.VALUE_SETTINGS) == {
         "fps", "steps", "guidance", "strength", "noise", "cadence", "bpm", "adapter_scale", "zoom", "focus", "pan",
-        "rotate"}
+        "rotate", "move", "turn", "fov"}
 
 
 def test_plan_columns_are_the_tables_in_hashing_order():
     # the order is hashed into frame keys: it must not move
     assert NUMERIC_COLUMNS == ("seed", "strength", "guidance", "steps", "noise", "adapter_scale", "loop_blend")
-    assert CAMERA_COLUMNS == ("zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y")
+    assert CAMERA_COLUMNS == ("zoom", "pan_x", "pan_y", "rotate", "focus_x", "focus_y",
+                              "move_x", "move_y", "move_z", "turn_x", "turn_y", "turn_z", "fov")
 
 
 def test_every_column_is_a_frame_field():

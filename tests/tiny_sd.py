@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import diffusers
 import numpy as np
 import torch
 from diffusers import (
@@ -18,6 +19,7 @@ from diffusers import (
     DDPMScheduler,
     EulerDiscreteScheduler,
     StableDiffusionPipeline,
+    StableDiffusionXLImg2ImgPipeline,
     StableDiffusionXLPipeline,
     UNet2DConditionModel,
     UNet2DModel,
@@ -38,6 +40,27 @@ from ride.plan import Conditioning, Morph, Source, Weighted
 TEXT_DIM = 32  # hidden size of each tiny text encoder
 IMAGE_DIM = 32  # projection size of the tiny CLIP vision encoder
 IP_WEIGHTS = "ip-adapter_tiny.safetensors"
+
+
+# The scheduler configs the real checkpoints ship (scheduler/scheduler_config.json), so that tests see
+# their timestep spacing, offsets and prediction types: SD 1.5, SD 2.1 (768, v-prediction), SDXL base
+# and refiner, SDXL-Turbo, LCM Dreamshaper v7.
+_SD_BETAS = {"beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "num_train_timesteps": 1000,
+             "trained_betas": None, "clip_sample": False, "set_alpha_to_one": False, "steps_offset": 1}
+FAMILY_SCHEDULERS = {
+    "sd15": ("PNDMScheduler", {**_SD_BETAS, "skip_prk_steps": True}),
+    "sd2": ("DDIMScheduler", {**_SD_BETAS, "prediction_type": "v_prediction"}),
+    "sdxl": ("EulerDiscreteScheduler", {**_SD_BETAS, "interpolation_type": "linear", "prediction_type": "epsilon",
+                                        "timestep_spacing": "leading", "use_karras_sigmas": False}),
+    "sdxl_turbo": ("EulerAncestralDiscreteScheduler", {**_SD_BETAS, "timestep_spacing": "trailing"}),
+    "lcm": ("LCMScheduler", {**_SD_BETAS, "set_alpha_to_one": True, "original_inference_steps": 50,
+                             "timestep_spacing": "leading", "rescale_betas_zero_snr": False}),
+}
+
+
+def family_scheduler(family: str):
+    class_name, config = FAMILY_SCHEDULERS[family]
+    return getattr(diffusers, class_name).from_config(config)
 
 
 # -- components ----------------------------------------------------------------
@@ -105,13 +128,38 @@ def tiny_sdxl_components() -> dict:
     }
 
 
-def save_sd(folder: Path) -> Path:
-    StableDiffusionPipeline(**tiny_sd_components()).save_pretrained(folder)
+def save_sd(folder: Path, family: str | None = None) -> Path:
+    """SD 1.x; family "sd2" is SD 2's structure (linear projections, v-prediction); a family names the
+    real scheduler config (FAMILY_SCHEDULERS), else a default Euler."""
+    components = tiny_sd_components()
+    if family == "sd2":
+        torch.manual_seed(0)
+        components["unet"] = UNet2DConditionModel(**dict(components["unet"].config, use_linear_projection=True,
+                                                         attention_head_dim=(2, 4)))
+    if family:
+        components["scheduler"] = family_scheduler(family)
+    StableDiffusionPipeline(**components).save_pretrained(folder)
     return folder
 
 
-def save_sdxl(folder: Path) -> Path:
-    StableDiffusionXLPipeline(**tiny_sdxl_components()).save_pretrained(folder)
+def save_sdxl(folder: Path, family: str | None = None) -> Path:
+    components = tiny_sdxl_components()
+    if family:
+        components["scheduler"] = family_scheduler(family)
+    StableDiffusionXLPipeline(**components).save_pretrained(folder)
+    return folder
+
+
+def save_sdxl_refiner(folder: Path) -> Path:
+    """As stabilityai/stable-diffusion-xl-refiner-1.0: the second text encoder only, an img2img pipeline
+    class, and 5 time ids (sizes, crop and an aesthetic score) instead of 6."""
+    components = tiny_sdxl_components()
+    torch.manual_seed(0)
+    components["unet"] = UNet2DConditionModel(**dict(components["unet"].config, cross_attention_dim=TEXT_DIM,
+                                                     projection_class_embeddings_input_dim=5 * 8 + TEXT_DIM))
+    components.update(text_encoder=None, tokenizer=None, scheduler=family_scheduler("sdxl"))
+    StableDiffusionXLImg2ImgPipeline(**components, requires_aesthetics_score=True,
+                                     force_zeros_for_empty_prompt=False).save_pretrained(folder)
     return folder
 
 
@@ -125,12 +173,15 @@ def save_unconditional(folder: Path) -> Path:
     return folder
 
 
-def save_ip_adapter(folder: Path, unet: UNet2DConditionModel, subfolder: str = "models") -> Path:
-    """An IP-Adapter laid out like h94/IP-Adapter: <subfolder>/<weights> and <subfolder>/image_encoder."""
+def save_ip_adapter(folder: Path, unet: UNet2DConditionModel, subfolder: str = "models",
+                    weights: str = IP_WEIGHTS, image_dim: int = IMAGE_DIM) -> Path:
+    """An IP-Adapter laid out like h94/IP-Adapter: <subfolder>/<weights> and <subfolder>/image_encoder,
+    whose projection is `image_dim` wide (h94's sdxl_models/image_encoder is ViT-bigG, 1280 wide; the
+    "vit-h" SDXL adapters there read models/image_encoder, ViT-H, 1024 wide)."""
     torch.manual_seed(1)
     cross = unet.config.cross_attention_dim
     tensors = {
-        "image_proj.proj.weight": torch.randn(4 * cross, IMAGE_DIM) * 0.1,  # 4 image tokens
+        "image_proj.proj.weight": torch.randn(4 * cross, image_dim) * 0.1,  # 4 image tokens
         "image_proj.proj.bias": torch.zeros(4 * cross),
         "image_proj.norm.weight": torch.ones(cross),
         "image_proj.norm.bias": torch.zeros(cross),
@@ -142,10 +193,12 @@ def save_ip_adapter(folder: Path, unet: UNet2DConditionModel, subfolder: str = "
         tensors[f"ip_adapter.{number}.to_k_ip.weight"] = torch.randn(hidden, cross) * 0.1
         tensors[f"ip_adapter.{number}.to_v_ip.weight"] = torch.randn(hidden, cross) * 0.1
     (folder / subfolder).mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(folder / subfolder / IP_WEIGHTS))
-    vision = CLIPVisionConfig(hidden_size=32, projection_dim=IMAGE_DIM, num_hidden_layers=2,
-                              num_attention_heads=4, intermediate_size=37, image_size=32, patch_size=8)
-    CLIPVisionModelWithProjection(vision).save_pretrained(folder / subfolder / "image_encoder")
+    save_file(tensors, str(folder / subfolder / weights))
+    encoder = folder / subfolder / "image_encoder"
+    if not encoder.exists():
+        vision = CLIPVisionConfig(hidden_size=32, projection_dim=image_dim, num_hidden_layers=2,
+                                  num_attention_heads=4, intermediate_size=37, image_size=32, patch_size=8)
+        CLIPVisionModelWithProjection(vision).save_pretrained(encoder)
     return folder
 
 

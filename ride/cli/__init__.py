@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ..engines import ENGINES
-from ..errors import RideCompileError, RideError, format_error
+from ..errors import Problem, RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
-from . import fmt
+from . import fmt, plot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,16 +48,18 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check scripts for errors (exit 1 if any)")
     check.add_argument("files", nargs="+", metavar="FILE")
+    _set_flag(check)
     check.set_defaults(run=_check)
 
     plan = commands.add_parser("plan", help="print the resolved plan: every frame's parameters")
     plan.add_argument("file", metavar="FILE")
     plan.add_argument("--format", choices=("table", "json", "csv"), default="table")
     plan.add_argument("--frames", metavar="A:B", help="only frames A to B-1 (Python slice style)")
+    _set_flag(plan)
     plan.set_defaults(run=_plan)
 
     render = commands.add_parser("render", help="render a script to a video (resuming from the frame cache)")
-    render.add_argument("file", metavar="FILE")
+    render.add_argument("files", nargs="+", metavar="FILE", help="one or more scenes (each writes its own output)")
     render.add_argument("-o", "--output", help="the video (.mp4, .webm, .gif) or a folder/ of PNGs")
     render.add_argument("--engine", choices=ENGINES, help="preview (no weights) or diffusers")
     render.add_argument("--model", help="a diffusers checkpoint: hub id, folder or .safetensors file")
@@ -73,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--cache", metavar="DIR", help=f"the frame cache (default: {DEFAULT_FOLDER}/ beside the script)")
     render.add_argument("--no-cache", action="store_true", help="do not read or write the frame cache")
     render.add_argument("--watch", action="store_true", help="re-render on every save, reusing unchanged frames")
+    render.add_argument("--serve", nargs="?", const="", default=None, metavar="HOST:PORT",
+                        help="with --watch: a live page of the frames, curves and errors (default "
+                        "127.0.0.1:8737; needs ride[serve])")
+    _set_flag(render)
+    render.add_argument("--jobs", metavar="N", type=int, help="render up to N jobs (scenes, sweep values) at once, "
+                        "in N processes")
+    render.add_argument("--ray", metavar="ADDRESS", nargs="?", const="", help="run the jobs as Ray tasks: on this "
+                        "machine's cluster, on ADDRESS, or `local` (a Ray started for the run); needs ride[ray]")
     render.set_defaults(run=_render)
 
     cache = commands.add_parser("cache", help="show or trim the frame cache")
@@ -86,7 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     lsp = commands.add_parser("lsp", help="the language server for editors, on stdin/stdout (needs ride[lsp])")
     lsp.set_defaults(run=_lsp)
     fmt.add_command(commands)
+    plot.add_command(commands)
     return parser
+
+
+def _set_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--set", metavar="NAME=VALUE", action="append", dest="set",
+                         help="override a setting (or a `let`); several values, comma-separated, make a sweep "
+                              "(repeatable: the sweeps multiply)")
 
 
 def _print_error(console: Console, error: RideError) -> None:
@@ -100,40 +117,58 @@ def _print_error(console: Console, error: RideError) -> None:
 
 
 def _check(args, out: Console, err: Console) -> int:
-    from ..compile.compiler import load
+    """Every file, with every combination of the --set values; an error shared by several
+    combinations is printed once."""
+    from ..compile.compiler import Overrides, load
     from ..engines import check_engine_options
+    from .set_flags import combinations, parse_set_flags
 
     status = 0
+    printed = set()
+    sweeps = parse_set_flags(args.set)
     for path in args.files:
-        try:
-            plan = load(path)
-            problems = check_engine_options(plan)
-            if problems:
-                raise RideCompileError(problems, Path(path).read_text(encoding="utf-8-sig"), path)
-        except RideError as error:
-            _print_error(err, error)
-            status = 1
-            continue
-        seconds = len(plan) / plan.fps
-        out.print(f"{path}: ok ({len(plan)} frames, {seconds:.1f} s at {plan.fps:g} fps, "
-                  f"{plan.settings.width}x{plan.settings.height})", markup=False)
+        for values in combinations(sweeps):
+            label = path + (f" [{' '.join(f'{v.name}={v.value}' for v in values)}]" if values else "")
+            try:
+                plan = load(path, overrides=Overrides(settings=values))
+                problems = check_engine_options(plan)
+                if problems:
+                    raise RideCompileError(problems, Path(path).read_text(encoding="utf-8-sig"), path)
+            except RideError as error:
+                status = 1
+                if format_error(error) not in printed:
+                    printed.add(format_error(error))
+                    _print_error(err, error)
+                continue
+            seconds = len(plan) / plan.fps
+            out.print(f"{label}: ok ({len(plan)} frames, {seconds:.1f} s at {plan.fps:g} fps, "
+                      f"{plan.settings.width}x{plan.settings.height})", markup=False)
     return status
 
 
 def _plan(args, out: Console, err: Console) -> int:
     from ..api import parse_frames
-    from ..compile.compiler import load
+    from ..compile.compiler import Overrides, load
+    from .set_flags import combinations, parse_set_flags
 
-    plan = load(args.file)
-    start, stop = parse_frames(args.frames, len(plan))
-    # json and csv are written a frame at a time: a million frames never stand in memory at once
-    if args.format == "json":
-        plan.write_json(sys.stdout, start, stop)
-        sys.stdout.write("\n")
-    elif args.format == "csv":
-        write_plan_csv(sys.stdout, plan, start, stop)
-    else:
-        out.print(plan_table(plan, start, stop, out.width))
+    every = combinations(parse_set_flags(args.set))
+    if len(every) > 1 and args.format != "table":
+        raise RideError(Problem(f"--format {args.format} prints one plan; these --set values make {len(every)}",
+                                hint="give each --set one value (or use --format table: a table per plan)",
+                                code="R748"))
+    for values in every:
+        plan = load(args.file, overrides=Overrides(settings=values))
+        start, stop = parse_frames(args.frames, len(plan))
+        # json and csv are written a frame at a time: a million frames never stand in memory at once
+        if args.format == "json":
+            plan.write_json(sys.stdout, start, stop)
+            sys.stdout.write("\n")
+        elif args.format == "csv":
+            write_plan_csv(sys.stdout, plan, start, stop)
+        else:
+            if len(every) > 1:
+                out.print(" ".join(f"{v.name}={v.value}" for v in values), style="bold", markup=False)
+            out.print(plan_table(plan, start, stop, out.width))
     return 0
 
 
@@ -231,19 +266,47 @@ def parse_size(text: str | None) -> tuple[int | None, int | None]:
 
 def _render(args, out: Console, err: Console) -> int:
     from .render import RenderRequest, run_render
+    from .set_flags import combinations, parse_set_flags
 
     width, height = parse_size(args.size)
     if args.fps is not None and not 0 < args.fps <= 240:
         raise RideError(f"--fps must be between 0 and 240, not {args.fps:g}")
-    request = RenderRequest(script=args.file, output=args.output, engine=args.engine, model=args.model,
+    every = combinations(parse_set_flags(args.set))
+    many = len(args.files) > 1 or len(every) > 1
+    check_job_options(args, many)
+    request = RenderRequest(script=args.files[0], output=args.output, engine=args.engine, model=args.model,
                             device=args.device, frames=args.frames, width=width, height=height,
                             fps=args.fps, cache=args.cache, use_cache=not args.no_cache,
-                            engine_options=_engine_options(args))
+                            engine_options=_engine_options(args), settings=every[0])
+    if args.serve is not None and not args.watch:
+        raise RideError(Problem("--serve shows a watch session: add --watch", code="R756",
+                                hint=f"ride render {args.files[0]} --watch --serve"))
     if args.watch:
         from .watch import run_watch
 
-        return run_watch(request, out, err, _print_error)
+        return run_watch(request, out, err, _print_error, serve=args.serve)
+    if many or args.jobs or args.ray is not None:
+        from .jobs import run_many
+
+        return run_many(args, request, out, err, _print_error)
     return run_render(request, out, err)
+
+
+def check_job_options(args, many: bool) -> None:
+    """What cannot be combined with several jobs, all said at once (R749)."""
+    problems = []
+    if args.jobs is not None and not 1 <= args.jobs <= 256:
+        problems.append(Problem(f"--jobs {args.jobs}: give 1 to 256 jobs at once", code="R749"))
+    if many and args.watch:
+        problems.append(Problem("--watch renders one scene with one value per --set", code="R749",
+                                hint="watch one job: one FILE, one value per --set"))
+    if len(args.files) > 1 and args.output:
+        problems.append(Problem("-o names one output; these scenes each write their own", code="R749",
+                                hint="leave -o out: each scene writes its `output`, or its name with .mp4"))
+    if args.watch and (args.jobs or args.ray is not None):
+        problems.append(Problem("--watch renders here: it takes no --jobs or --ray", code="R749"))
+    if problems:
+        raise RideError(problems)
 
 
 def _engine_options(args) -> dict:

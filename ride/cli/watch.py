@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -95,16 +96,36 @@ class WatchView:
 
 
 def run_watch(request: RenderRequest, out: Console, err: Console,
-              print_error: Callable[[Console, RideError], None]) -> int:
+              print_error: Callable[[Console, RideError], None], serve: str | None = None) -> int:
+    """Watch mode until Ctrl-C; `serve` (an address, "" for the default) adds the live page."""
     if not Path(request.script).is_file():  # a typo'd path: nothing to watch, so no waiting for it
         raise RideError(f"cannot read {request.script}: no such file")
     view = WatchView(out, err, print_error)
-    watcher = Watcher(request, on_start=view.started, on_frame=view.frame, on_pass=view.finished,
-                      on_cancel=view.cancelled, on_error=view.failed)
-    err.print(f"watching {Path(request.script).name} and the files it uses", style="dim", markup=False)
-    try:
-        watcher.run()
-    except KeyboardInterrupt:  # Ctrl-C is how watch mode ends: not an error
-        view.close()
-        err.print("stopped watching", markup=False)
+    callbacks = {"on_start": [view.started], "on_error": [view.failed]}
+    with contextlib.ExitStack() as stack:
+        outputs = ()
+        if serve is not None:
+            from ..serve import open_page
+
+            page, server = open_page(str(request.script), serve or None)
+            stack.enter_context(server)  # stopped when watching ends, Ctrl-C included
+            callbacks["on_start"].append(page.started)
+            callbacks["on_error"].append(page.failed)
+            outputs = (page.output,)
+            err.print(f"live page: {server.url}", style="bold", markup=False)
+        watcher = Watcher(request, on_frame=view.frame, on_pass=view.finished, on_cancel=view.cancelled,
+                          outputs=outputs, **{name: _each(calls) for name, calls in callbacks.items()})
+        err.print(f"watching {Path(request.script).name} and the files it uses", style="dim", markup=False)
+        try:
+            watcher.run()
+        except KeyboardInterrupt:  # Ctrl-C is how watch mode ends: not an error
+            view.close()
+            err.print("stopped watching", markup=False)
     return 0
+
+
+def _each(calls: list[Callable]) -> Callable:
+    def call(value) -> None:
+        for one in calls:
+            one(value)
+    return call

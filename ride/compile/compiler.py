@@ -26,6 +26,7 @@ from .curves import Compiled, CurveKey, check_transition, compile_expr, ease, ev
 from .environment import TimeEnvironment
 from .expressions import NO_FINITE_VALUE, NO_FINITE_VALUE_HINT
 from .motion import check_composed_motion
+from .overrides import SettingOverride, apply_overrides, relabel
 from .reader import FILES, Reader
 from .scene import Folder, scene_settings, setting_spans
 from .statements import Statements, gather
@@ -38,11 +39,12 @@ SEED_MODULUS = 2**32
 
 @dataclass(frozen=True)
 class Overrides:
-    """Settings the command line puts over the script's (`--size`, `--fps`)."""
+    """Settings the command line puts over the script's (`--size`, `--fps`, `--set`)."""
 
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    settings: tuple[SettingOverride, ...] = ()  # `--set NAME=VALUE`, applied after the script's statements
 
 
 def load(path: str | Path, random_seed: int | None = None, overrides: Overrides | None = None,
@@ -79,14 +81,22 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
     # inf and nan from a script's numbers are range errors of their setting (every column is
     # checked for them), never numpy warnings printed with ride's own source lines
     with np.errstate(all="ignore"):
-        return _compile(script, diagnostics, path, random_seed, overrides, reader)
+        settings = overrides.settings if overrides is not None else ()
+        # an override's statement is parsed on lines past the script's end: its problems are the flag's
+        first_line = max(diagnostics.source.count("\n"), script.span.end_line) + 2
+        try:
+            return _compile(script, diagnostics, path, random_seed, overrides, reader, first_line)
+        finally:
+            if settings:
+                diagnostics.problems[:] = relabel(diagnostics.problems, settings, first_line)
 
 
 def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed: int | None,
-             overrides: Overrides | None, reader: Reader) -> Plan:
+             overrides: Overrides | None, reader: Reader, first_line: int) -> Plan:
     overrides = overrides or Overrides()
     base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
     g = gather(script, diagnostics)
+    apply_overrides(g, overrides.settings, first_line, path, diagnostics)  # 1b. the command line's --set
     FPS, BPM = BY_NAME["fps"], BY_NAME["bpm"]
     fps = overrides.fps or _constant(g, diagnostics, "fps", FPS.default)
     bpm = _constant(g, diagnostics, "bpm", BPM.default)
@@ -121,6 +131,7 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
                           "is frame 0")
     _check_sources(keys, folder)
     relatives = ([fields["init"]] if fields.get("init") else []) + \
+        ([fields["depth"]] if fields.get("depth_kind") == "map" and fields.get("depth") else []) + \
         [w.source.value for key in keys for w in key.mix if w.source.kind == "image"]
     settings = Settings(fps=fps, bpm=bpm, width=width, height=height, length=clock.length, script=path,
                         base_dir=str(base), loop_frames=loop_frames if fields.get("loop") in ("close", "circle") else 0,

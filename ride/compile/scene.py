@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,8 +133,40 @@ def scene_settings(g: Statements, folder: Folder, path: str) -> dict:
                               did_you_mean(mode.text, ["close", "circle", "pingpong"]))
         else:
             out["loop"] = mode.text
+    if g.depth:
+        out.update(depth_setting(g.depth, folder))
     out["reverse"] = g.reverse
     return out
+
+
+# A quoted depth ending so is a fixed depth map; anything else quoted is a depth model's id or folder.
+DEPTH_MAP_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
+
+
+def depth_setting(st: n.DepthSetting, folder: Folder) -> dict:
+    """`depth auto | none | NUMBER | "model id, folder or map.png"` as Settings' depth_kind and depth."""
+    if st.quoted:
+        if not st.value.strip():
+            folder.diagnostics.error("R381", "the depth's name is empty", st.span,
+                                     'name a depth model (`depth "depth-anything/Depth-Anything-V2-Small-hf"`), '
+                                     'a model folder, or a depth map image (`depth "depth.png"`)')
+            return {}
+        if st.value.lower().endswith(DEPTH_MAP_SUFFIXES):
+            return {"depth_kind": "map", "depth": folder.image(st.value, st.span)}
+        return {"depth_kind": "model", "depth": st.value}
+    if st.value in ("auto", "none"):
+        return {"depth_kind": st.value, "depth": ""}
+    if st.value[:1].isdigit() or st.value[:1] == ".":
+        if not 0 < float(st.value) < math.inf:
+            folder.diagnostics.error("R382", f"a flat depth must be a positive distance, not {st.value}", st.span,
+                                     "`depth 100` is a flat wall 100 units away (as far as `depth auto`'s middle "
+                                     "distance)")
+            return {}
+        return {"depth_kind": "flat", "depth": f"{float(st.value):g}"}
+    folder.diagnostics.error("R380", f"unknown depth '{st.value}'", st.span,
+                             did_you_mean(st.value, ["auto", "none"]) + ', a distance (`depth 100`), or a quoted '
+                             'depth model or map (`depth "depth.png"`)')
+    return {}
 
 
 def word_setting(st: n.WordSetting, diagnostics: Diagnostics) -> dict:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Diagnostics, Span, did_you_mean
 from ..language import nodes as n
-from ..settings import BY_NAME, CAMERA_SETTINGS, PAIR, TOP_LEVEL_SETTINGS, TRACKABLE
+from ..settings import BY_NAME, CAMERA_SETTINGS, TOP_LEVEL_SETTINGS, TRACKABLE
 from .curves import CONSTANTS, TIME_VARIABLES
 
 
@@ -34,6 +34,7 @@ class Statements:
     scheduler: n.SchedulerSetting | None = None
     loop: n.LoopSetting | None = None
     adapter: n.AdapterSetting | None = None
+    depth: n.DepthSetting | None = None
     reverse: bool = False
     timeline: n.Timeline | None = None
     seen: dict[str, Span] = field(default_factory=dict)
@@ -75,7 +76,7 @@ class _Gatherer:
             self.error("R203", f"'{name}' belongs inside camera {{ }}", st.span, f"write `camera {{ {name} ... }}`")
             return
         if isinstance(st, n.Unknown):
-            hint = _KEY_WORDS.get(st.name) or \
+            hint = _KEY_WORDS.get(st.name) or _deforum_hint(st.name) or \
                 did_you_mean(st.name, CAMERA_SETTINGS if in_camera else CAMERA_SETTINGS + TOP_LEVEL_SETTINGS)
             self.error("R201", f"unknown setting '{st.name}'", st.span, hint)
             return
@@ -105,10 +106,10 @@ class _Gatherer:
 
     def gather_values(self, st: n.ValueSetting) -> None:
         setting = BY_NAME[st.name]
-        if setting.kind == PAIR:
-            if len(st.values) != 2:
-                self.error("R208", f"'{st.name}' takes two values, x then y", st.span,
-                           f"write e.g. `{st.name} {'0.5, 0.6' if st.name == 'focus' else '0, 1.5'}`")
+        if setting.parts:
+            if len(st.values) != len(setting.parts):
+                self.error("R208", f"'{st.name}' takes {_COUNTS[len(setting.parts)]}", st.span,
+                           f"write e.g. `{st.name} {_EXAMPLES[st.name]}`")
                 return
             for part, value in zip(setting.parts, st.values):
                 self.set_value(part, st, (value,))
@@ -130,8 +131,9 @@ class _Gatherer:
     def gather_track(self, st: n.Track) -> None:
         if st.name not in TRACKABLE:
             hint = did_you_mean(st.name, TRACKABLE)
-            if st.name in BY_NAME and BY_NAME[st.name].kind == PAIR:
-                hint = f"a track holds one number: use `track {st.name}_x` and `track {st.name}_y`"
+            if st.name in BY_NAME and BY_NAME[st.name].parts:
+                parts = [f"`track {part}`" for part in BY_NAME[st.name].parts]
+                hint = f"a track holds one number: use {', '.join(parts[:-1])} and {parts[-1]}"
             self.error("R207", f"'{st.name}' cannot be a track", st.span, hint)
             return
         if st.name == "seed":  # `seed` is one setting however it is written (a line or a track)
@@ -141,6 +143,10 @@ class _Gatherer:
         self.set_value(st.name, st, (st.block,))
 
 
+# A setting of several values (pan, focus, move, turn): how many it takes, and an example
+_COUNTS = {2: "two values, x then y", 3: "three values, x, y then z"}
+_EXAMPLES = {"focus": "0.5, 0.6", "pan": "0, 1.5", "move": "0, 0, 1", "turn": "0, 0.5, 0"}
+
 # Words of a timeline key, written as if they were settings: where they belong instead.
 _KEY_WORDS = {
     "morph": 'morph belongs on a timeline key: `25  "a prompt"  morph 10` arrives over the 10 frames before 25',
@@ -148,9 +154,21 @@ _KEY_WORDS = {
     "end": "`end` is the timeline's last line (`275 end`), or a track key's time",
 }
 
+def _deforum_hint(name: str) -> str:
+    """Deforum's 3D motion names (translation_z, rotation_3d_y): the `move` / `turn` part they are."""
+    for prefix, setting, what in (("translation_", "move", "x right, y down, z forward"),
+                                  ("rotation_3d_", "turn", "x tilts down, y turns right, z rolls")):
+        axis = name[len(prefix):]
+        if name.startswith(prefix) and axis in ("x", "y", "z"):
+            values = ", ".join("v" if a == axis else "0" for a in "xyz")
+            return (f"Deforum's {name} is ride's `{setting}`: write `camera {{ {setting} {values} }}` "
+                    f"({what}), or `track {setting}_{axis} {{ ... }}` for keyframes")
+    return ""
+
+
 # Statements kept whole, by the setting's name (also its field in Statements).
 _SINGLE = {n.SizeSetting: "size", n.SeedSetting: "seed", n.SchedulerSetting: "scheduler", n.LoopSetting: "loop",
-           n.AdapterSetting: "adapter", n.Timeline: "timeline"}
+           n.AdapterSetting: "adapter", n.DepthSetting: "depth", n.Timeline: "timeline"}
 
 
 def _setting_name(st) -> str:

@@ -21,13 +21,17 @@ Optional: an engine that knows how far away what it painted is may also provide
 
 and callers test for it with `getattr(engine, "depth", None)`. The preview engine has it.
 
-Optional: an engine whose noise ride may choose (`seed N flow`, `loop circle`) provides
+Optional: an engine that starts each frame from latent noise may let the caller give that noise:
 
-    noise_shape(plan) -> (h, w, c) | None   its noise grid, once prepared (diffusers: the latents;
-                                            preview: its texture cells)
+    noise_shape(plan) -> (C, H, W)    the shape of a frame's noise (diffusers: 4, height/8, width/8)
+    generate(frame, init, noise=arr)  arr: float32 unit Gaussian of that shape, used instead of the
+                                      noise the frame's seed would draw: img2img's forward noise at
+                                      the first timestep, or the starting latents of a frame made
+                                      from nothing. Same noise, same frame.
 
-and then the renderer calls `generate(frame, init, noise=array)` with unit Gaussian float32 noise
-of that shape (the initial latent noise, instead of the seed's draw). Both engines have it.
+and callers test for it with `getattr(engine, "noise_shape", None)`. ride gives it when the script says
+where the noise goes (`seed N flow`, `loop circle`, ride/renderer/frame_noise.py); the preview engine
+takes it too, as its brush texture (its shape: 3, height/2, width/2).
 
 Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/.
 """
@@ -104,13 +108,15 @@ def make_engine(plan: Plan, engine: str | None = None, model: str | None = None,
 def check_engine_options(plan: Plan) -> list[Problem]:
     """The engines' own checks of a plan's options, for `ride check` (no torch is imported):
     each problem points at the setting's line in the script."""
-    from .checkpoints import scheduler_name
+    from .checkpoints import distilled_steps_problem, scheduler_name
 
     problems = []
     try:
-        scheduler_name(plan.settings.scheduler)
+        name = scheduler_name(plan.settings.scheduler)
     except RideError as error:
         problem = error.problems[0]
         problems.append(Problem(problem.message, plan.settings.spans.get("scheduler", NO_SPAN), problem.hint,
                                 code="R601"))
+    else:
+        problems += [p for p in [distilled_steps_problem(plan, name)] if p]
     return problems

@@ -7,11 +7,10 @@ apart so that these rules read, and test, without loading a model; ride/engines/
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Problem, RideRenderError, did_you_mean
+from ..errors import NO_SPAN, Problem, RideRenderError, did_you_mean
 from ..plan import Adapter
 
 # name -> (diffusers class, overrides of the model's own scheduler config)
@@ -181,12 +180,17 @@ def token_windows(tokenizer, text: str) -> list[list[int]]:
     return [[bos, *chunk, eos] + [pad] * (size - len(chunk)) for chunk in chunks]
 
 
-def img2img_steps(steps: int, strength: float) -> int:
-    """The steps to ask for so that img2img's int(steps * strength) is at least 1."""
-    steps = max(1, steps)
-    if int(steps * strength) >= 1:
-        return steps
-    stretched = math.ceil(1 / strength)
-    while int(stretched * strength) < 1:  # float rounding
-        stretched += 1
-    return stretched
+# Schedulers distilled on a fixed grid of timesteps: at most that many steps (their original_inference_steps).
+DISTILLED = {"LCMScheduler": "lcm", "TCDScheduler": "tcd"}
+DISTILLED_STEPS = 50
+
+
+def distilled_steps_problem(plan, scheduler: str | None, limit: int = DISTILLED_STEPS) -> Problem | None:
+    """LCM and TCD run at most `limit` steps (their distillation's grid); more is a mistake of the script,
+    at its `steps` line."""
+    most = int(plan.columns["steps"].max()) if len(plan) else 0
+    if scheduler not in DISTILLED.values() or most <= limit:
+        return None
+    return Problem(f"{scheduler.upper()} runs at most {limit} steps, and this scene asks for {most}",
+                   plan.settings.spans.get("steps", NO_SPAN),
+                   f"LCM and TCD are distilled for few steps: use steps 4 to 8 (at most {limit})", code="R660")

@@ -145,6 +145,13 @@ class SchedulerSetting:
 
 
 @dataclass(frozen=True)
+class DepthSetting:
+    value: str  # auto, none, a number's text, or a quoted string's text
+    quoted: bool  # written as a string: a depth model or a map, never a word
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class LoopSetting:
     mode: Word  # close | circle | pingpong
     duration: TimeRef | None = None
@@ -245,7 +252,7 @@ class Timeline:
     span: Span = _span()
 
 
-Setting = (TextSetting | ValueSetting | SizeSetting | SeedSetting | WordSetting | SchedulerSetting
+Setting = (TextSetting | ValueSetting | SizeSetting | SeedSetting | WordSetting | SchedulerSetting | DepthSetting
            | LoopSetting | AdapterSetting | ReverseSetting | Unknown)
 Statement = Setting | Let | Track | Camera | Timeline
 

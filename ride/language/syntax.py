@@ -193,6 +193,10 @@ class _ToNodes(Transformer):
         value = _unquote(token) if token.type == "STRING" else str(token)
         return n.SchedulerSetting(value, _span(meta))
 
+    def depth_setting(self, meta, token):
+        quoted = token.type == "STRING"
+        return n.DepthSetting(_unquote(token) if quoted else str(token), quoted, _span(meta))
+
     def loop_setting(self, meta, mode, duration, transition):
         return n.LoopSetting(n.Word(str(mode), _tspan(mode)), duration, transition, _span(meta))
 

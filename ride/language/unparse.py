@@ -36,6 +36,8 @@ def _setting(st, indent: str) -> str:
         return " ".join([st.name, *(w.text for w in st.words)])
     if isinstance(st, n.SchedulerSetting):
         return f"scheduler {quote(st.scheduler)}"
+    if isinstance(st, n.DepthSetting):
+        return f"depth {quote(st.value) if st.quoted else st.value}"
     if isinstance(st, n.LoopSetting):
         parts = ["loop", st.mode.text]
         if st.duration:

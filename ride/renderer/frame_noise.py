@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ..camera import compose, invert
+from ..camera import MIDDLE, Motion, compose_motion
 from ..plan import Plan
 from .noise_warp import gaussian, scaled, warp_noise
 
@@ -83,10 +83,13 @@ class FrameNoise:
             self._first[name] = self._start(name) if not self.period else self._circle(name, 0.0)
         return self._first[name]
 
-    def motion(self, name: str, matrix: np.ndarray) -> np.ndarray:
-        """A frame-sized motion for this grid."""
+    def motion(self, name: str, moving: Motion) -> np.ndarray:
+        """A frame's camera motion as a 3x3 forward map of this grid: the 2D motion's matrix, or a 3D
+        camera's homography against a flat wall at the middle distance (the depth maps of the frames
+        are not the noise's business: the noise follows the camera's own motion, parallax aside)."""
         s = self.plan.settings
         h, w, _ = self.shapes[name]
+        matrix = moving.homography(s.width, s.height, MIDDLE)  # a 2D motion: its affine matrix
         return scaled(matrix, s.width, s.height, w, h)
 
     # -- internals -----------------------------------------------------------------------------
@@ -106,7 +109,7 @@ class FrameNoise:
     def _advance(self, name: str, noise: np.ndarray, start: int, stop: int) -> np.ndarray:
         s = self.plan.settings
         cameras = [self.plan.camera(k) for k in range(start + 1, stop + 1)]
-        matrix = self.motion(name, compose(cameras, s.width, s.height))
+        matrix = self.motion(name, compose_motion(cameras, s.width, s.height))
         rng = np.random.default_rng([self.seed, stop, 3000 + self._stream(name)])
         return warp_noise(noise, matrix, rng)
 
@@ -121,11 +124,11 @@ class FrameNoise:
             noise = self._advance(name, noise, at, stop)
         return noise
 
-    def anchor(self, name: str, remaining: np.ndarray, index: int) -> np.ndarray:
+    def anchor(self, name: str, remaining: Motion, index: int) -> np.ndarray:
         """Frame 0's noise as frame `index` must hold it for the motion still to come (`remaining`) to
         carry it into frame 0 (the loop closure's noise)."""
         rng = np.random.default_rng([self.seed, index, 4000 + self._stream(name)])
-        return warp_noise(self.first(name), self.motion(name, invert(remaining)), rng)
+        return warp_noise(self.first(name), self.motion(name, remaining.inverse()), rng)
 
 
 def upscale_cells(noise: np.ndarray, height: int, width: int) -> np.ndarray:

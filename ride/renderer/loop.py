@@ -3,8 +3,9 @@
 Every diffused frame is made in five steps: 1. warp the last diffused frame by the camera
 motion since; 2. match its colours to frame 0's; 3. pull it toward the loop anchor (while a loop
 closes); 4. add the frame's noise (after the pull, so a closing frame gets all of it); 5. the
-engine re-diffuses it. With `mode walk` each frame is made from its own noise instead (step 5 alone). Cadence in-betweens are cross-fades of their two
-diffused neighbours, carried along by the camera. Frames go to the store as they are made,
+engine re-diffuses it. With `mode walk` each frame is made from its own noise instead (step 5 alone).
+Cadence in-betweens are their two diffused neighbours carried along by the camera, aligned by the
+residual flow between them and blended. Frames go to the store as they are made,
 so a crash, Ctrl-C or kill never loses them and a rerun resumes where it stopped. Where the
 frames go (a video, a PNG folder, a progress bar) is publish.py's business: this module only
 makes them.
@@ -19,11 +20,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..camera import warp_by
+from ..camera import Motion, warp_by
 from ..engines import Engine
 from ..errors import Problem, RideRenderError
 from ..plan import FramePlan, Plan
 from .color import ColorReference
+from .depth import FrameDepths
 from .feedback import (
     NoiseField,
     add_noise,
@@ -66,26 +68,34 @@ class _Loop:
     reference: ColorReference | None = None
     prepared: bool = False
     noise: NoiseField | None = None
-    motions: dict[int, np.ndarray] | None = None  # the loop closure's motion still to come, per frame
+    motions: dict[int, Motion] | None = None  # the loop closure's motion still to come, per frame
+    depths: FrameDepths | None = None  # each diffused frame's depth, for a 3D camera
     path: FrameNoise | None = None  # where the noise goes (`seed N flow`, `loop circle`), else None
     engine_noise: bool = False  # the engine takes its noise from `path`
 
     def __post_init__(self):
         self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
+        self.depths = FrameDepths(self.plan, self.engine, self.store, self.prepare)
         self.path = frame_noise_for(self.plan)
+
+    def prepare(self) -> None:
+        if not self.prepared:  # load models only when a frame really needs them
+            self.engine.prepare(self.plan)
+            self.prepared = True
+            self.depths.load()
+            shape = getattr(self.engine, "noise_shape", None)  # an engine that takes its noise from ride
+            if self.path is not None and shape is not None:
+                channels, height, width = shape(self.plan)
+                self.path.add_shape(ENGINE, (height, width, channels))
+                self.engine_noise = True
 
     def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
             raise RenderCancelled()
-        if not self.prepared:  # load models only when a frame really needs them
-            self.engine.prepare(self.plan)
-            self.prepared = True
-            shape = getattr(self.engine, "noise_shape", None)  # an engine that takes its noise from ride
-            if self.path is not None and shape is not None and shape(self.plan) is not None:
-                self.path.add_shape(ENGINE, shape(self.plan))
-                self.engine_noise = True
-        if self.engine_noise:
-            image = self.engine.generate(frame, init, noise=self.noises(frame.index)[ENGINE])
+        self.prepare()
+        if self.engine_noise:  # the engine's protocol: (channels, height, width)
+            noise = np.ascontiguousarray(np.transpose(self.noises(frame.index)[ENGINE], (2, 0, 1)))
+            image = self.engine.generate(frame, init, noise=noise)
         else:
             image = self.engine.generate(frame, init)
         return np.ascontiguousarray(image, dtype=np.uint8)
@@ -103,7 +113,7 @@ class _Loop:
         return {name: cos * noise + sin * self.path.anchor(name, self.remaining(index), index)
                 for name, noise in noises.items()}
 
-    def remaining(self, index: int) -> np.ndarray:
+    def remaining(self, index: int) -> Motion:
         """The camera motion still to come from a closing frame to frame 0."""
         if self.motions is None:
             self.motions = loop_motions(self.plan)
@@ -132,27 +142,32 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
         loop.set_first(stored_frame(store, keys, 0))
         previous = max(d for d in diffused if d < start)
         previous_image = stored_frame(store, keys, previous)
-    walk = plan.settings.mode == "walk"
-    for d in (d for d in diffused if d >= start):
-        if d == 0:
-            image = _first_frame(loop)
-        elif walk:  # each frame from its own noise: nothing carried over
-            image = loop.generate(plan.frame(d), None)
-        else:
-            image = _diffuse(loop, d, previous, previous_image)
-        if d == 0:
-            loop.set_first(image)
-        for k in range(max(previous + 1 if previous is not None else 0, start), d):
-            between = in_between(previous_image, image, plan, previous, k, d)
-            keep(keys[k], between)
-            if k < stop:  # a segment may run past `stop`: its frames are kept, not shown
-                yield k, between
-        keep(keys[d], image)
-        if d < stop:
-            yield d, image
-        previous, previous_image = d, image
-        if d >= stop - 1:
-            return
+    try:
+        walk = plan.settings.mode == "walk"
+        for d in (d for d in diffused if d >= start):
+            if d == 0:
+                image = _first_frame(loop)
+            elif walk:  # each frame from its own noise: nothing carried over
+                image = loop.generate(plan.frame(d), None)
+            else:
+                image = _diffuse(loop, d, previous, previous_image)
+            if d == 0:
+                loop.set_first(image)
+            for k in range(max(previous + 1 if previous is not None else 0, start), d):
+                depths = (loop.depths.of(previous, previous_image), loop.depths.of(d, image)) \
+                    if loop.depths.needed else (None, None)
+                between = in_between(previous_image, image, plan, previous, k, d, depths)
+                keep(keys[k], between)
+                if k < stop:  # a segment may run past `stop`: its frames are kept, not shown
+                    yield k, between
+            keep(keys[d], image)
+            if d < stop:
+                yield d, image
+            previous, previous_image = d, image
+            if d >= stop - 1:
+                return
+    finally:
+        loop.depths.close()  # a depth model, if one was loaded
 
 
 def _first_frame(loop: _Loop) -> np.ndarray:
@@ -164,15 +179,17 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     plan = loop.plan
     frame = plan.frame(index)
     cameras = [plan.camera(k) for k in range(previous + 1, index + 1)]
-    # 1. warp the last diffused frame by the camera motion since
-    image = warp_by(previous_image, motion(cameras, plan), plan.settings.border)
+    # 1. warp the last diffused frame by the camera motion since (by its depth, for a 3D camera)
+    image = warp_by(previous_image, motion(cameras, plan), plan.settings.border,
+                    loop.depths.of(previous, previous_image))
     # 2. keep colours from drifting: match them to frame 0's
     if loop.reference is not None:
         image = loop.reference.match(image, plan.settings.color_amount)
     # 3. loop closure: pull toward frame 0, as this frame must look to flow into it (the seed, the
     # noise and the conditioning return to frame 0's too; strength and noise stay as written)
     if frame.loop_blend > 0:
-        anchor, inside = loop_anchor(loop.first, loop.remaining(index), plan.settings.border)
+        anchor, inside = loop_anchor(loop.first, loop.remaining(index), plan.settings.border,
+                                     loop.depths.of(0, loop.first))
         image = close_toward(image, anchor, inside, frame.loop_blend)
     # 4. fresh noise for the engine to turn into detail (moving with the camera, or round a circle)
     if loop.path is not None:

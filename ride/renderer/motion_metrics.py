@@ -16,39 +16,32 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..camera import camera_matrix, invert, warp_by
+from ..camera import Motion, frame_motion, warp_by
 from ..plan import Plan
+from .feedback import inside_map
 
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def inside_mask(matrix: np.ndarray, height: int, width: int, margin: float = 1.0) -> np.ndarray:
-    """The pixels of the moved frame whose source lies inside the frame (at least `margin` pixels in)."""
-    inverse = np.linalg.inv(matrix)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
-    sx = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
-    sy = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
-    return (sx >= margin) & (sx <= width - margin) & (sy >= margin) & (sy <= height - margin)
-
-
-def compensated_difference(a: np.ndarray, b: np.ndarray, motion: np.ndarray) -> float:
-    """Mean |warp(a, motion) - b| in levels, over the pixels the motion brings from inside `a`."""
+def compensated_difference(a: np.ndarray, b: np.ndarray, motion: Motion) -> float:
+    """Mean |warp(a, motion) - b| in levels, over the pixels the motion brings from inside `a` (a 3D
+    camera's motion is taken against a flat wall at the middle distance: no depth map here)."""
     height, width = b.shape[:2]
     moved = warp_by(a, motion)
-    mask = inside_mask(motion, height, width)[::2, ::2]
+    mask = inside_map(motion, width, height)[::2, ::2] > 0
     residual = np.abs(moved[::2, ::2].astype(np.int16) - b[::2, ::2].astype(np.int16)).mean(axis=-1)
     return float(residual[mask].mean()) if mask.any() else 0.0
 
 
-def step_motion(plan: Plan, before: int, after: int) -> np.ndarray:
+def step_motion(plan: Plan, before: int, after: int) -> Motion:
     """The camera's motion from shown frame `before` to shown frame `after`: a step forward or back,
     the loop's cut (the last frame to frame 0 moves by frame 0's camera), else none."""
     s, n = plan.settings, len(plan)
     if after == before + 1 or (before == n - 1 and after == 0):
-        return camera_matrix(plan.camera(after), s.width, s.height)
+        return frame_motion(plan.camera(after), s.width, s.height)
     if after == before - 1 or (before == 0 and after == n - 1):
-        return invert(camera_matrix(plan.camera(before), s.width, s.height))
-    return np.eye(3)
+        return frame_motion(plan.camera(before), s.width, s.height).inverse()
+    return Motion()
 
 
 def warp_error(frames: Sequence[np.ndarray], plan: Plan) -> float:

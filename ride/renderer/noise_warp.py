@@ -36,10 +36,19 @@ def gaussian(seed: int, stream: int, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def affine_points(matrix: np.ndarray) -> PointMap:
-    """A 3x3 forward matrix (ride.camera's convention) as a point map."""
+    """A 3x3 forward matrix (ride.camera's convention: pixel edges at integers) as a point map; a
+    projective one (a 3D camera's motion against a flat wall) divides by its third row."""
     a, b, c = (np.float32(v) for v in matrix[0])
     d, e, f = (np.float32(v) for v in matrix[1])
-    return lambda x, y: (a * x + b * y + c, d * x + e * y + f)
+    if np.allclose(matrix[2], [0.0, 0.0, 1.0]):
+        return lambda x, y: (a * x + b * y + c, d * x + e * y + f)
+    g, h, i = (np.float32(v) for v in matrix[2])
+
+    def projective(x, y):
+        w = np.maximum(g * x + h * y + i, np.float32(1e-6))
+        return (a * x + b * y + c) / w, (d * x + e * y + f) / w
+
+    return projective
 
 
 def scaled(matrix: np.ndarray, width: int, height: int, to_width: int, to_height: int) -> np.ndarray:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..compile.compiler import Overrides
+from ..compile.overrides import SettingOverride
 from ..errors import Problem, RideError, RideRenderError
 from ..plan import Plan
 
@@ -28,9 +29,10 @@ class RenderRequest:
     use_cache: bool = True
     write_video: bool = True
     engine_options: dict | None = None  # diffusers: dtype, attention_slicing, vae_tiling, cpu_offload
+    settings: tuple[SettingOverride, ...] = ()  # `--set NAME=VALUE` (one value each)
 
     def overrides(self) -> Overrides:
-        return Overrides(self.width, self.height, self.fps)
+        return Overrides(self.width, self.height, self.fps, tuple(self.settings))
 
 
 def output_path(plan: Plan, request: RenderRequest) -> str | None:

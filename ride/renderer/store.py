@@ -21,7 +21,8 @@ import numpy as np
 from ..errors import Problem, RideRenderError
 from ..outputs.frames_folder import FRAME_NAME
 
-RENDER_VERSION = "ride-render-4"  # bump when the feedback steps change pixels
+RENDER_VERSION = "ride-render-5"  # bump when the feedback steps change pixels (4: the OpenCV warp kernel;
+# 5: loop close in noise space, aligned cadence in-betweens)
 DEFAULT_FOLDER = ".ride-cache"
 STALE_TEMPORARY = 600  # seconds: a younger .tmp may belong to a render still writing it
 
@@ -112,12 +113,59 @@ class FrameStore:
             temporary.unlink(missing_ok=True)  # Ctrl-C leaves no debris
             raise
 
+    # -- a frame's depth (the 3D camera's), made once and kept beside it: `<key>.depth` ---------------
+
+    def depth_path(self, key: str) -> Path:
+        return self.path(key).with_suffix(DEPTH_SUFFIX)
+
+    def get_depth(self, key: str) -> np.ndarray | None:
+        """The depth kept with frame `key` (float32 HxW), or None (never made, or damaged)."""
+        try:
+            return decode_depth(self.depth_path(key).read_bytes())
+        except OSError:
+            return None
+        except (ValueError, struct.error, zlib.error):
+            self.depth_path(key).unlink(missing_ok=True)
+            return None
+
+    def put_depth(self, key: str, depth: np.ndarray) -> None:
+        """Kept as a frame is (a temporary file renamed); a depth that cannot be kept is made again."""
+        path = self.depth_path(key)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(encode_depth(depth))
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+
     def first_missing(self, keys: list[str]) -> int:
         """Length of the longest prefix of `keys` already stored."""
         for i, key in enumerate(keys):
             if not self.has(key):
                 return i
         return len(keys)
+
+
+DEPTH_SUFFIX = ".depth"
+_DEPTH_MAGIC = b"RIDEDEP1"
+
+
+def encode_depth(depth: np.ndarray) -> bytes:
+    """float32 HxW, exactly (a resumed render warps by the depth an uninterrupted one did)."""
+    depth = np.ascontiguousarray(depth, dtype="<f4")
+    height, width = depth.shape
+    return _DEPTH_MAGIC + struct.pack("<II", height, width) + zlib.compress(depth.tobytes(), 1)
+
+
+def decode_depth(data: bytes) -> np.ndarray:
+    if data[:8] != _DEPTH_MAGIC:
+        raise ValueError("not a ride depth")
+    height, width = struct.unpack("<II", data[8:16])
+    return np.frombuffer(zlib.decompress(data[16:]), "<f4").reshape(height, width).astype(np.float32)
 
 
 def is_frame_cache(folder: str | Path) -> bool:
@@ -166,6 +214,7 @@ def prune(folder: str | Path, keep: set[str] | None = None, max_bytes: int | Non
         unwanted = keep is not None and f.stem not in keep
         if stale or unwanted:
             f.unlink()
+            f.with_suffix(DEPTH_SUFFIX).unlink(missing_ok=True)
             removed += 1
         else:
             survivors.append(f)
@@ -176,6 +225,7 @@ def prune(folder: str | Path, keep: set[str] | None = None, max_bytes: int | Non
                 break
             total -= f.stat().st_size
             f.unlink()
+            f.with_suffix(DEPTH_SUFFIX).unlink(missing_ok=True)
             removed += 1
     for temporary in folder.rglob("*.tmp"):  # left by a killed render
         if now - temporary.stat().st_mtime > STALE_TEMPORARY:

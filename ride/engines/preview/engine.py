@@ -86,9 +86,10 @@ class PreviewEngine:
         self._closing = {}
 
     def noise_shape(self, plan: Plan) -> tuple[int, int, int]:
-        """The grid of the noise ride may hand generate(): its texture, in cells of NOISE_CELL pixels."""
+        """The noise ride may hand generate() (channels, height, width): its texture, in cells of
+        NOISE_CELL pixels."""
         s = plan.settings
-        return -(-s.height // NOISE_CELL), -(-s.width // NOISE_CELL), 3
+        return 3, -(-s.height // NOISE_CELL), -(-s.width // NOISE_CELL)
 
     def scene_vector(self, frame: FramePlan) -> np.ndarray:
         return mix_conditioning(frame.conditioning, self._encode)
@@ -99,7 +100,7 @@ class PreviewEngine:
             raise RideRenderError("the preview engine was not prepared with a plan")
         if init is not None and frame.strength <= 0:
             return init.copy()
-        self._noise = noise
+        self._noise = None if noise is None else np.transpose(noise, (1, 2, 0))  # to (height, width, 3)
         view = self._view(frame)
         target = self._textured(frame, view, frame.index)
         if init is not None:

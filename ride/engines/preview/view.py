@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...camera import camera_matrix
+from ...camera import flat_matrix
 from ...plan import Camera, Plan
 
 
@@ -32,9 +32,10 @@ class View:
 
 
 def _motion(camera: Camera, width: int, height: int) -> tuple[complex, complex]:
-    """One frame's camera as p -> a*p + b on complex points, read from the renderer's own
-    camera.camera_matrix, so the painted view moves exactly as the warp does."""
-    m = camera_matrix(camera, width, height)
+    """One frame's camera as p -> a*p + b on complex points, read from the renderer's own camera
+    (a 3D camera's motion as a flat wall at the middle distance moves), so the painted view moves as
+    the warp does: exactly for 2D motion, in the middle distance for 3D."""
+    m = flat_matrix(camera, width, height)
     return complex(m[0, 0], -m[0, 1]), complex(m[0, 2], m[1, 2])
 
 
@@ -49,8 +50,8 @@ def views(plan: Plan) -> list[View]:
         camera = plan.camera(index)
         a, b = _motion(camera, s.width, s.height)
         point = a * point + b
-        turn += math.radians(camera.rotate)
-        travel += math.log(camera.zoom)
+        turn -= cmath.phase(a)  # a = zoom * exp(-i * rotate)
+        travel += math.log(abs(a))
         out.append(View(point.real, point.imag, turn, travel))
     return out
 
@@ -82,8 +83,7 @@ def before(view: View, camera: Camera, width: int, height: int, steps: int) -> V
     point = complex(view.vx, view.vy)
     for _ in range(steps):
         point = (point - b) / a
-    return View(point.real, point.imag, view.turn - steps * math.radians(camera.rotate),
-                view.travel - steps * math.log(camera.zoom))
+    return View(point.real, point.imag, view.turn + steps * cmath.phase(a), view.travel - steps * math.log(abs(a)))
 
 
 @dataclass(frozen=True)
