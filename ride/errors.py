@@ -39,6 +39,7 @@ class Problem:
     hint: str = ""
     path: str = ""
     code: str = ""
+    severity: str = "error"  # or "warning": shown, but the scene still compiles (silent audio)
 
     def at_path(self, path: str) -> Problem:
         """This problem in `path`, unless it already names a file."""
@@ -60,9 +61,13 @@ class Diagnostics:
         self.path = path
         self.source = source
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # not problems: they never stop a check
 
     def error(self, code: str, message: str, span: Span = NO_SPAN, hint: str = "") -> None:
         self.problems.append(Problem(message, span, hint, self.path, code))
+
+    def warn(self, code: str, message: str, span: Span = NO_SPAN, hint: str = "") -> None:
+        self.warnings.append(Problem(message, span, hint, self.path, code, "warning"))
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem.at_path(self.path))
@@ -115,14 +120,14 @@ class RideRenderError(RideError):
 
 
 def format_problem(problem: Problem, source: str = "") -> str:
-    """`path:line:col: error: message`, the source line, a caret under the span, a hint."""
+    """`path:line:col: error: message` (or `warning:`), the source line, a caret under the span, a hint."""
     span = problem.span
     where = problem.path or "ride"  # a problem with no file is the command line's
     if span.line > 0:
         where += f":{span.line}:{span.col}"
     # DESIGN's `path:line:col: error: message`, the stable code last, where tools and people find it
     code = f" [{problem.code}]" if problem.code else ""
-    out = [f"{_printable(where)}: error: {_printable(problem.message)}{code}"]
+    out = [f"{_printable(where)}: {problem.severity}: {_printable(problem.message)}{code}"]
     # Lark counts lines by "\n" alone; str.splitlines() would also break at \f, \v, \x1c-\x1e and \u2028
     lines = source.split("\n")
     if 0 < span.line <= len(lines):

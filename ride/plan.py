@@ -23,8 +23,8 @@ from typing import TextIO
 
 import numpy as np
 
-from .errors import Span
-from .frame_keys import chain_keys, digest
+from .errors import Problem, Span
+from .frame_keys import FrameKeys, digest
 from .settings import FRAME_COLUMNS, MOTION_COLUMNS, SETTINGS
 
 PLAN_VERSION = "ride-plan-1"
@@ -225,6 +225,8 @@ class Settings:
     # where each setting is written in the script (name -> Span), for checks made after compiling
     # (an engine's own options); not part of the plan's value, nor of its JSON
     spans: Mapping[str, Span] = field(default_factory=dict, compare=False, repr=False)
+    # what compiling warned about (silent audio), for the front ends to show; not part of the plan's value
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     # Settings that change pixels; the rest (title, output, audio, reverse...) only change the video.
     _PIXEL_FIELDS = ("width", "height", "model", "scheduler", "adapter", "init", "color_match",
@@ -334,7 +336,7 @@ class Plan:
             negative=self.negative[i],
             loop_blend=float(c["loop_blend"][i]),
             diffuse=bool(self.diffuse[i]),
-            key=self._keys[i],  # not keys(): that copies every frame's key
+            key=self.frame_keys[i],
         )
 
     def camera(self, i: int) -> Camera:
@@ -346,14 +348,15 @@ class Plan:
             yield self.frame(i)
 
     def keys(self) -> list[str]:
-        return list(self._keys)
+        """Every frame's key, as a list (a million frames: 100 MB; the renderer reads `frame_keys`)."""
+        return self.frame_keys[:]
 
     @cached_property
-    def _keys(self) -> tuple[str, ...]:
-        """Computed once, when first asked for (`ride check` never needs them)."""
+    def frame_keys(self) -> FrameKeys:
+        """The keys, made a chunk at a time when first read (`ride check` never needs them)."""
         s = self.settings
-        return tuple(chain_keys(PLAN_VERSION + s.pixel_digest(), self.columns, NUMERIC_COLUMNS, CAMERA_COLUMNS,
-                                self.conditioning, self.negative, self.diffuse, s.assets))
+        return FrameKeys(PLAN_VERSION + s.pixel_digest(), self.columns, CAMERA_COLUMNS, self.conditioning,
+                         self.negative, self.diffuse, s.assets)
 
     # -- JSON ---------------------------------------------------------------
 

@@ -86,7 +86,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("title", TEXT, "", help="shown in `ride plan` and the progress bar"),
     Setting("size", SIZE, "512x512", 8, 8192, "pixels", help="frame size; each side a multiple of 8"),
     Setting("fps", NUMBER, 12.0, 0, 240, "frames/s", help="frames per second (a plain number)"),
-    Setting("bpm", NUMBER, 120.0, 1, 1000, "beats/min", help="tempo of beat times (`4b`) and `beat`"),
+    Setting("bpm", NUMBER, 120.0, 1, 1000, "beats/min", help="tempo of beat times (`4b`) and `beat`; `bpm auto`: the beats of the `audio`"),
     Setting("seed", SEED, 0, trackable=True, column=FRAME, short="seed",
             help="the engine's seed per frame (floored, modulo 2^32); `N iter` adds the frame number, `N flow` moves "
                  "the noise with the camera, `random` draws one"),
@@ -117,7 +117,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("loop", OTHER, "off", help="`loop close N [transition]`, `loop circle [N]` or `loop pingpong`"),
     Setting("reverse", OTHER, "off", help="the video plays the rendered frames backward"),
     Setting("output", TEXT, None, help="`.mp4`, `.webm`, `.gif`, or `folder/` for PNG frames"),
-    Setting("audio", TEXT, None, help="muxed into the video, trimmed to its length"),
+    Setting("audio", TEXT, None, help="muxed into the video, trimmed to its length; its music can drive values (`level`, `onset`...)"),
     # the camera: motion per frame, about the focus point (rows in `camera { }`'s order; the
     # columns' order, zoom pan_x pan_y rotate focus_x focus_y, is hashed into frame keys)
     Setting("zoom", NUMBER, 1.0, 0.01, 100.0, "factor/frame", _C, trackable=True, column=MOTION, short="zoom",

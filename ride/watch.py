@@ -125,6 +125,7 @@ class Watcher:
         self._random_seed: int | None = None  # what `seed random` drew, kept across reloads
         self._session: RenderSession | None = None  # the engine and its store, while run() runs
         self._passes = 0
+        self._stored = 0  # frames 0..this-1 of the last plan are in the store (as its pass left them)
         self._last_edit = float("-inf")  # when the last burst of events ended
 
     @property
@@ -177,17 +178,21 @@ class Watcher:
         previous, self._plan = self._plan, plan
         # the engine of the last pass while its choice stands (the model stays loaded); a replaced
         # one is closed, freeing its memory for the next
-        job = self._session.job(plan)
+        # the unchanged prefix's keys are taken over from the last plan, not chained again; of its
+        # frames, those the last pass found or made are not looked up again
+        changed = plan.frame_keys.changed_from(previous.frame_keys if previous is not None else None)
+        job = self._session.job(plan, stored=min(changed or 0, self._stored))
         self._passes += 1
-        changed = first_changed_frame(previous.keys(), plan.keys()) if previous is not None else None
         current = Pass(self._passes, plan, job.resume, job.stop, changed, job.store)
         _call(self.on_start, current)
+        self._stored = job.resume
         try:
             result = self._session.render(job, on_frame=self.on_frame, should_stop=self._should_stop,
                                           outputs=self.outputs)
         except RenderCancelled:
             _call(self.on_cancel, current)
             return
+        self._stored = job.stop
         _call(self.on_pass, result)
 
     def _should_stop(self) -> bool:

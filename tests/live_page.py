@@ -24,7 +24,7 @@ class LiveSession:
         self.script = Path(script)
         request = {"engine": "preview", "write_video": False, **request}
         self.page, self.server = open_page(str(script), "127.0.0.1:0")
-        self.errors: list[Exception] = []
+        self.error: Exception | None = None  # the last one (a list would hold every traceback of a long session)
         self.watcher = Watcher(RenderRequest(str(script), **request), outputs=(self.page.output,),
                                on_start=self.page.started, on_error=self._failed)
         self.thread = threading.Thread(target=self.watcher.run, name="watch", daemon=True)
@@ -33,7 +33,7 @@ class LiveSession:
         self.url = self.server.url
 
     def _failed(self, error: Exception) -> None:
-        self.errors.append(error)
+        self.error = error
         self.page.failed(error)
 
     def __enter__(self) -> LiveSession:

@@ -2,12 +2,13 @@
 
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ride.errors import RideRenderError
-from ride.renderer.store import FrameStore, identity_digest, prune, store_info
+from ride.renderer.store import FrameStore, decode_frame, encode_frame, identity_digest, prune, store_info
 
 PREVIEW = {"engine": "preview", "version": "test"}
 
@@ -153,3 +154,77 @@ def test_a_cache_folder_that_is_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(RideRenderError, match="cannot write to the frame cache"):
         FrameStore(tmp_path / "afile", PREVIEW).put(key(1), image(1))
+
+
+def test_the_index_answers_first_missing_without_a_stat_per_frame(tmp_path, monkeypatch):
+    store = FrameStore(tmp_path, PREVIEW)
+    for i in range(5):
+        store.put(key(i), image(i))
+    assert store.first_missing([key(i) for i in range(7)]) == 5  # builds the index from the folder
+    store.put(key(5), image(5))  # appended to the index
+    stats = []
+    real_stat = Path.stat
+    monkeypatch.setattr(Path, "stat", lambda self, **kw: stats.append(self) or real_stat(self, **kw))
+    assert store.first_missing([key(i) for i in range(7)]) == 6
+    assert store.first_missing([key(i) for i in range(7)], stop=3) == 3
+    assert stats == [store.path(key(6))]  # one stat: of the frame the index says is the first missing
+
+
+def test_frames_another_process_stores_appear_in_the_index(tmp_path):
+    mine, theirs = FrameStore(tmp_path, PREVIEW), FrameStore(tmp_path, PREVIEW)
+    mine.put(key(0), image(0))
+    assert mine.first_missing([key(0), key(1), key(2)]) == 1
+    theirs.put(key(1), image(1))
+    theirs.put(key(2), image(2))
+    assert mine.first_missing([key(0), key(1), key(2)]) == 3
+    assert prune(tmp_path, keep={key(0)}) == 2  # and frames pruned disappear from it
+    assert mine.first_missing([key(0), key(1), key(2)]) == 1
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbage", "cut", "header"])
+def test_a_missing_or_damaged_index_is_rebuilt_from_the_folder(tmp_path, damage):
+    store = FrameStore(tmp_path, PREVIEW)
+    for i in range(3):
+        store.put(key(i), image(i))
+    assert store.first_missing([key(i) for i in range(4)]) == 3
+    index = store.index.path
+    data = index.read_bytes()
+    {"deleted": lambda: index.unlink(), "garbage": lambda: index.write_bytes(data[:13] + b"x" * 26),
+     "cut": lambda: index.write_bytes(data[:20]), "header": lambda: index.write_bytes(b"\0" * len(data))}[damage]()
+    again = FrameStore(tmp_path, PREVIEW)
+    assert again.first_missing([key(i) for i in range(4)]) == 3
+    assert index.read_bytes()[:13] == data[:13]
+
+
+def test_a_frame_deleted_by_hand_is_found_missing_when_read_and_after_a_rescan(tmp_path):
+    store = FrameStore(tmp_path, PREVIEW)
+    for i in range(4):
+        store.put(key(i), image(i))
+    assert store.first_missing([key(i) for i in range(4)]) == 4
+    store.path(key(1)).unlink()
+    store.path(key(2)).unlink()
+    assert store.get(key(1)) is None  # reading tells the index
+    assert store.first_missing([key(i) for i in range(4)]) == 1
+    store.rescan()
+    assert store.first_missing([key(0), key(3)]) == 2 and store.first_missing([key(2)]) == 0
+
+
+def test_prune_keep_last_keeps_the_most_recently_used(tmp_path):
+    store = FrameStore(tmp_path, PREVIEW)
+    for i in range(5):
+        store.put(key(i), image(i))
+        os.utime(store.path(key(i)), (time.time() - 100 + i, time.time() - 100 + i))
+    assert prune(tmp_path, keep_last=2) == 3
+    assert [store.has(key(i)) for i in range(5)] == [False, False, False, True, True]
+
+
+def test_frames_of_the_previous_format_are_still_read():
+    import struct
+    import zlib
+
+    frame = image(7, 24)
+    delta = frame.copy()
+    delta[1:] -= frame[:-1]
+    old = b"RIDEFRM1" + struct.pack("<III", 24, 24, 3) + zlib.compress(delta.tobytes(), 1)
+    assert np.array_equal(decode_frame(old), frame)
+    assert np.array_equal(decode_frame(encode_frame(frame)), frame) and encode_frame(frame)[:8] == b"RIDEFRM2"

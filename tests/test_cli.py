@@ -112,3 +112,14 @@ def test_cache_info_of_a_scene_folder_points_at_its_cache(tmp_path, capsys):
     assert f"hint: did you mean '{tmp_path / '.ride-cache'}'?" in capsys.readouterr().err
     assert main(["cache", "info", str(tmp_path / ".ride-cache")]) == 0
     assert "4 frames" in capsys.readouterr().out
+
+
+def test_cache_prune_keep_last(tmp_path, capsys):
+    scene = write_scene(tmp_path, 'size 64x64\ntimeline {\n  0 "a road"\n  6 end\n}\n')
+    assert main(["render", str(scene), "--engine", "preview", "--cache", str(tmp_path / "c"), "-o",
+                 str(tmp_path / "out.gif")]) == 0
+    capsys.readouterr()
+    assert main(["cache", "prune", str(tmp_path / "c"), "--keep-last", "2"]) == 0
+    assert "removed 4 frames; 2 frames" in capsys.readouterr().out
+    assert main(["cache", "prune", str(tmp_path / "c"), "--keep-last", "-1"]) == 1
+    assert "--keep-last must be 0 or more" in capsys.readouterr().err

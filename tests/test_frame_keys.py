@@ -9,8 +9,12 @@ two diffused neighbours, changes when its next diffused frame does.
 from dataclasses import replace
 
 import builders as B
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from ride import frame_keys
+from ride.plan import Plan
 
 EXAMPLES = settings(max_examples=25, deadline=None)  # bounded: each example compiles two small scripts
 
@@ -103,3 +107,37 @@ def test_the_same_script_gives_the_same_keys(scene, edit, variant):
     first, second = B.compile_scene(text), B.compile_scene(text)
     assert first.keys() == second.keys()
     assert len(set(first.keys())) == len(first)  # and every frame's key is its own
+
+
+def with_column(plan, name, values):
+    """The plan with one more per-frame column (as an issue adding a setting would give it)."""
+    return Plan(plan.settings, {**plan.columns, name: values}, plan.conditioning, plan.negative, plan.diffuse)
+
+
+def test_every_plan_column_is_keyed_without_naming_it():
+    plan = B.make_plan("a road", length=40)
+    moved = np.zeros(40)
+    moved[25:] = 1.5
+    before, after = with_column(plan, "move_z", np.zeros(40)), with_column(plan, "move_z", moved)
+    assert_keys_change_exactly_from(before, after, 25)
+
+
+def test_keys_are_made_lazily_a_chunk_at_a_time(monkeypatch):
+    monkeypatch.setattr(frame_keys, "CHUNK", 64)
+    monkeypatch.setattr(frame_keys, "TEXT_BLOCK", 16)
+    plan = B.make_plan("a road", length=1000, cadence=3)
+    keys = plan.frame_keys
+    first = keys[0]
+    assert sum(d is not None for d in keys._digests) == 1  # one chunk of 64 digests for frame 0
+    whole = B.make_plan("a road", length=1000, cadence=3).keys()
+    assert first == whole[0] and keys[:] == whole and keys[130:140] == whole[130:140]
+
+
+def test_a_watch_pass_takes_the_unchanged_prefix_over_and_gets_the_same_keys(monkeypatch):
+    monkeypatch.setattr(frame_keys, "CHUNK", 16)
+    old, new = (B.compile_scene(script(100, 2, 70, "prompt", v)) for v in (0, 1))
+    old.keys()
+    assert new.frame_keys.changed_from(old.frame_keys) == first_dependent(old, 70)
+    assert new.frame_keys._chains[3] is old.frame_keys._chains[3]  # chunks wholly before the change: shared
+    assert new.keys() == B.compile_scene(script(100, 2, 70, "prompt", 1)).keys()
+    assert new.frame_keys.changed_from(None) is None

@@ -23,7 +23,7 @@ SCENE_CASES = sorted(SCENES.glob("*.ride"))
 # a new per-frame setting or camera field shows up as a new column with no change here.
 DESCRIBED = ("camera", "conditioning", "negative", "key")  # not plain numbers (the key: property tests)
 # Settings that are not values of the scene: where the script was read from, and content digests.
-UNREVIEWED_SETTINGS = ("script", "base_dir", "assets", "spans")  # machine paths, digests, source positions
+UNREVIEWED_SETTINGS = ("script", "base_dir", "assets", "spans", "warnings")  # machine paths, digests, source positions; warnings have their tests
 
 
 def check_golden(path: Path, text: str, update: bool) -> None:

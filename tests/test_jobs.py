@@ -159,3 +159,20 @@ def test_an_interrupted_run_loses_nothing_and_a_rerun_resumes_every_job(tmp_path
     assert done.returncode == 0, done.stderr
     assert "2 jobs: 2 done, 0 failed" in done.stdout and "reused" in done.stdout
     assert store_info(cache).frames == 200  # every frame, none lost
+
+
+def test_ray_without_the_extra_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if `ride[ray]` were not installed
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    scene = write_scene(tmp_path, SCENE, "s.ride")
+    assert main(["render", str(scene), "--set", "seed=1,2", "--ray", "local"]) == 1
+    assert "--ray needs Ray: pip install 'ride[ray]' [R746]" in capsys.readouterr().err
+
+
+def test_seed_random_is_drawn_once_per_scene_for_all_its_jobs(tmp_path):
+    scene = write_scene(tmp_path, SCENE.replace("seed 3", "seed random"), "s.ride")
+    jobs = make_jobs([str(scene)], sweep([("late", ["0.2", "0.4"])]), RenderRequest(scene, write_video=False))
+    planned, _ = plan_jobs(jobs)
+    assert planned[0].job.random_seed == planned[1].job.random_seed is not None
+    assert planned[1].shared == 12  # the same seed: the frames before `late` are shared

@@ -136,3 +136,22 @@ def test_without_matplotlib_an_install_hint(tmp_path, capsys, monkeypatch):
     assert main(["plot", str(scene)]) == 1
     err = capsys.readouterr().err
     assert "[R752]" in err and "pip install 'ride[plot]'" in err
+
+
+@pytest.mark.parametrize("scene", sorted(SCENES.glob("*.ride")), ids=lambda p: p.stem)
+def test_every_scene_has_curves(scene):
+    """Every gallery scene's weights share each frame, and keys fall on the scene's frames."""
+    from ride.compile.compiler import load
+
+    curves = plan_curves(load(scene))
+    weights = curves.group(WEIGHT)
+    assert weights and np.allclose(sum(s.values for s in weights), 1.0)
+    assert all(0 <= k < curves.stop for s in curves.series for k in s.keys)
+    assert curves.timeline_keys[0] == 0
+
+
+def test_inline_keys_of_a_pair_mark_their_part():
+    """`focus { 0 0.5; end 0.55 }, 0.62` keys focus_x, not focus_y (seasons.ride writes it so)."""
+    text = scene_text(length=10, camera={"focus": "{ 0 0.5; 50% 0.4; end 0.55 }, 0.62"})
+    curves = by_name(plan_curves(compile_scene(text), text))
+    assert curves["focus_x"].keys == (0, 4, 9) and curves["focus_y"].keys == ()

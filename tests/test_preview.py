@@ -196,3 +196,16 @@ def test_other_sizes_and_focus_points():
     engine = PreviewEngine()
     engine.prepare(plan)
     assert engine.generate(plan.frame(0), None).shape == (80, 120, 3)
+
+
+def test_an_hour_of_zoom_and_sway_keeps_every_view_finite():
+    # a zoom about a point multiplies any offset from it: 1.05^20000 is far past float range
+    import math
+
+    from ride.engines.preview.view import Views
+
+    plan = B.make_plan("a road", length=20_000, camera={"zoom": "1.05", "pan": "sin(t / 9), 0"})
+    views = Views(plan)
+    last = views[len(plan) - 1]
+    assert all(math.isfinite(v) for v in (last.vx, last.vy, last.turn, last.travel))
+    assert views[1] == Views(plan)[1]  # made lazily, and the same each time

@@ -15,9 +15,11 @@ with it, loop closure, cadence in-betweens):
   paths where the map is a matrix (2D motion; a flat depth or a turn alone: one homography).
   `warp(image, camera, border, depth)` is one frame's.
 
-So whatever warps with `warp_by` and the frame's depth follows the 3D camera as the frames do.
+So whatever warps with `warp_by` and the frame's depth follows the 3D camera as the frames do. In the
+render loop a diffused frame's depth is `FrameDepths.of(index, image)` (ride/renderer/depth.py; None
+when the scene has no 3D motion), the motion since it `feedback.motion(cameras, plan)`.
 The maths is in motion.py (and its docstring: conventions, units, the exact equalities), the inverse
-maps in sampling.py, the kernel (OpenCV remap) in remap.py, depth scaling in depth.py.
+maps in sampling.py, the kernel (OpenCV remap) in kernel.py, depth scaling in depth.py.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from ..plan import Camera
 from .depth import MIDDLE, depth_from_disparity, scaled_depth
+from .kernel import BORDERS, DETAIL, LINEAR, NEAREST, check_border, remap, warp_affine, warp_perspective
 from .motion import (
     Motion,
     camera_matrix,
@@ -37,7 +40,6 @@ from .motion import (
     invert,
     turn_matrix,
 )
-from .remap import BORDERS, DETAIL, LINEAR, NEAREST, check_border, remap, warp_affine, warp_perspective
 from .sampling import sampling_map
 
 __all__ = ["BORDERS", "DETAIL", "LINEAR", "MIDDLE", "NEAREST", "Motion", "camera_matrix", "compose",

@@ -21,7 +21,8 @@ from ..errors import Problem, RideCompileError, RideError, format_error
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..renderer.store import DEFAULT_FOLDER
 from ..settings import SETTINGS
-from . import fmt, plot
+from . import fmt, import_, plot
+from .plan_warnings import print_plan_warnings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=("info", "prune"))
     cache.add_argument("folder", nargs="?", default=DEFAULT_FOLDER, help=f"(default: {DEFAULT_FOLDER})")
     cache.add_argument("--keep", metavar="FILE", nargs="*", help="prune: keep the frames of these scripts' plans")
+    cache.add_argument("--keep-last", metavar="N", type=int, help="prune: keep only the N most recently used frames")
     cache.add_argument("--max-size", metavar="SIZE", help="prune: trim least recently used frames to e.g. 2GB")
     cache.add_argument("--older-than", metavar="DAYS", type=float, help="prune: remove frames unused for DAYS")
     cache.set_defaults(run=_cache)
@@ -97,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     lsp.set_defaults(run=_lsp)
     fmt.add_command(commands)
     plot.add_command(commands)
+    import_.add_command(commands)
     return parser
 
 
@@ -140,6 +143,7 @@ def _check(args, out: Console, err: Console) -> int:
                     printed.add(format_error(error))
                     _print_error(err, error)
                 continue
+            print_plan_warnings(plan, err)
             seconds = len(plan) / plan.fps
             out.print(f"{label}: ok ({len(plan)} frames, {seconds:.1f} s at {plan.fps:g} fps, "
                       f"{plan.settings.width}x{plan.settings.height})", markup=False)
@@ -330,7 +334,10 @@ def _cache(args, out: Console, err: Console) -> int:
         from ..compile.compiler import load
 
         keep = {key for path in args.keep for key in load(path).keys()}
-    removed = prune(args.folder, keep=keep, max_bytes=parse_bytes(args.max_size), older_than_days=args.older_than)
+    if args.keep_last is not None and args.keep_last < 0:
+        raise RideError(f"--keep-last must be 0 or more, not {args.keep_last}")
+    removed = prune(args.folder, keep=keep, max_bytes=parse_bytes(args.max_size), older_than_days=args.older_than,
+                    keep_last=args.keep_last)
     info = store_info(args.folder)
     out.print(f"removed {removed} frames; {info.frames} frames, {info.bytes / 1e6:.1f} MB left", markup=False)
     return 0

@@ -25,11 +25,9 @@ def run_many(args, request: RenderRequest, out: Console, err: Console,
     for error in dict.fromkeys(r.error for r in results.values()):  # said now, not after the others; once
         print_text_error(err, error)
     check_outputs({p.job.number: p.output for p in planned if p.output is not None}, jobs)
-    for p in planned:
-        if p.job.random_seed is not None and p.job.number == min(q.job.number for q in planned
-                                                                  if q.job.request.script == p.job.request.script):
-            err.print(f"{p.job.request.script}: seed random drew {p.job.random_seed} (every job of the scene uses it)",
-                      markup=False)
+    for script, seed in {p.job.request.script: p.job.random_seed for p in planned
+                    if p.job.random_seed is not None}.items():
+        err.print(f"{script}: seed random drew {seed} (every job of the scene uses it)", markup=False)
     runner = make_runner(args)
     try:
         with job_progress(err) as progress:

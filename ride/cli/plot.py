@@ -60,7 +60,10 @@ def _write_atomically(target: Path, data: bytes) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".ride-plot-", suffix=target.suffix, dir=target.parent)
+        umask = os.umask(0)
+        os.umask(umask)
         try:
+            os.chmod(temporary, 0o666 & ~umask)  # a plot like any file the user writes, not mkstemp's 0600
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
             os.replace(temporary, target)

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..api import FrameEvent, RenderJob, RenderRequest, RenderResult, RenderSession
 from ..plan import Plan
+from .plan_warnings import print_plan_warnings
 
 
 def progress_bar(console: Console) -> Progress:
@@ -66,6 +67,7 @@ def print_warnings(result: RenderResult, err: Console) -> None:
 def run_render(request: RenderRequest, out: Console, err: Console) -> int:
     with RenderSession(request) as session:
         plan = session.load()
+        print_plan_warnings(plan, err)
         if plan.settings.random_seed is not None:
             err.print(f"seed random drew {plan.settings.random_seed}: write `seed {plan.settings.random_seed}` "
                       "to render these frames again", markup=False)

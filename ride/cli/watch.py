@@ -13,6 +13,7 @@ from rich.progress import Progress
 from ..api import FrameEvent, RenderRequest, RenderResult
 from ..errors import RideError
 from ..watch import Pass, Watcher
+from .plan_warnings import print_plan_warnings
 from .render import FrameProgress, print_warnings, progress_bar, summary
 
 
@@ -54,6 +55,7 @@ class WatchView:
             self.err.print(f"seed random drew {seed} (kept while watching): write `seed {seed}` "
                            "to render these frames again", markup=False)
         self.err.print(status_line(current), markup=False)
+        print_plan_warnings(current.plan, self.err)  # a silent song, after each save
         if self.err.is_terminal:  # a pipe or a log file gets the status and summary lines only
             self.progress = progress_bar(self.err)
             self.progress.start()

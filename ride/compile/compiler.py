@@ -1,12 +1,14 @@
 """Script -> Plan. Every problem of the file is reported to one Diagnostics and raised together.
 
 The steps, each a function of what the earlier ones returned: 1. gather statements by what
-they set; 2. scene constants (fps, bpm, size); 3. the timeline's length; 4. `let` names;
+they set; 2. scene constants (fps, bpm, size), and the music if the scene reads it (music.py:
+`bpm auto`, `level`...); 3. the timeline's length; 4. `let` names;
 5. every numeric setting over all frames; 6. conditioning per frame; 7. loop closure, seeds,
 cadence; 8. the scene's Settings and the Plan.
 
-Files are read only through the injected Reader; nothing of any engine is imported (an engine
-checks its own options, e.g. scheduler names, in `ride.engines.check_engine_options`).
+Files are read only through the injected Reader, and music analysed only by the injected Analyzer;
+nothing of any engine is imported (an engine checks its own options, e.g. scheduler names, in
+`ride.engines.check_engine_options`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import ANALYZER
 from ..errors import Diagnostics, RideCompileError, RideSyntaxError, Span
 from ..language import nodes as n
 from ..language.syntax import parse
@@ -25,7 +28,8 @@ from ..settings import BY_NAME, NUMERIC, Setting
 from .curves import Compiled, CurveKey, check_transition, compile_expr, ease, evaluate_keys, key_ranges
 from .environment import TimeEnvironment
 from .expressions import NO_FINITE_VALUE, NO_FINITE_VALUE_HINT
-from .motion import check_composed_motion
+from .motion import check_composed_motion, check_flat_wall
+from .music import Analyzer, Music, frame_curves, is_auto, read_music
 from .overrides import SettingOverride, apply_overrides, relabel
 from .reader import FILES, Reader
 from .scene import Folder, scene_settings, setting_spans
@@ -48,7 +52,7 @@ class Overrides:
 
 
 def load(path: str | Path, random_seed: int | None = None, overrides: Overrides | None = None,
-         reader: Reader = FILES) -> Plan:
+         reader: Reader = FILES, analyzer: Analyzer = ANALYZER) -> Plan:
     """Read, parse and compile a .ride file."""
     try:
         text = reader.read_text(Path(path))
@@ -56,11 +60,12 @@ def load(path: str | Path, random_seed: int | None = None, overrides: Overrides 
         diagnostics = Diagnostics(str(path))
         diagnostics.error("R501", f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
         diagnostics.raise_if_any()
-    return compile_text(text, str(path), random_seed=random_seed, overrides=overrides, reader=reader)
+    return compile_text(text, str(path), random_seed=random_seed, overrides=overrides, reader=reader,
+                        analyzer=analyzer)
 
 
 def compile_text(text: str, path: str = "<script>", random_seed: int | None = None,
-                 overrides: Overrides | None = None, reader: Reader = FILES) -> Plan:
+                 overrides: Overrides | None = None, reader: Reader = FILES, analyzer: Analyzer = ANALYZER) -> Plan:
     """Parse and compile; every problem of the file (syntax and meaning) raised at once, by line."""
     # Syntax problems don't stop the check: the recovered script (bad statements dropped) is
     # compiled too, so every mistake of the file shows in one run, in line order.
@@ -68,7 +73,7 @@ def compile_text(text: str, path: str = "<script>", random_seed: int | None = No
     script = parse(text, path, diagnostics)
     plan = None
     if script is not None:
-        plan = compile_script(script, diagnostics, path, random_seed, overrides, reader)
+        plan = compile_script(script, diagnostics, path, random_seed, overrides, reader, analyzer)
     syntax = any(p.code.startswith("R1") for p in diagnostics.problems)
     diagnostics.raise_if_any(RideSyntaxError if syntax else RideCompileError)
     return plan
@@ -76,7 +81,7 @@ def compile_text(text: str, path: str = "<script>", random_seed: int | None = No
 
 def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<script>",
                    random_seed: int | None = None, overrides: Overrides | None = None,
-                   reader: Reader = FILES) -> Plan:
+                   reader: Reader = FILES, analyzer: Analyzer = ANALYZER) -> Plan:
     """The Plan of a parsed script; its problems go to `diagnostics` (an empty plan if there are any)."""
     # inf and nan from a script's numbers are range errors of their setting (every column is
     # checked for them), never numpy warnings printed with ride's own source lines
@@ -85,21 +90,23 @@ def compile_script(script: n.Script, diagnostics: Diagnostics, path: str = "<scr
         # an override's statement is parsed on lines past the script's end: its problems are the flag's
         first_line = max(diagnostics.source.count("\n"), script.span.end_line) + 2
         try:
-            return _compile(script, diagnostics, path, random_seed, overrides, reader, first_line)
+            return _compile(script, diagnostics, path, random_seed, overrides, reader, analyzer, first_line)
         finally:
             if settings:
                 diagnostics.problems[:] = relabel(diagnostics.problems, settings, first_line)
 
 
 def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed: int | None,
-             overrides: Overrides | None, reader: Reader, first_line: int) -> Plan:
+             overrides: Overrides | None, reader: Reader, analyzer: Analyzer, first_line: int) -> Plan:
     overrides = overrides or Overrides()
     base = Path(path).resolve().parent if path != "<script>" else Path.cwd()
     g = gather(script, diagnostics)
     apply_overrides(g, overrides.settings, first_line, path, diagnostics)  # 1b. the command line's --set
     FPS, BPM = BY_NAME["fps"], BY_NAME["bpm"]
     fps = overrides.fps or _constant(g, diagnostics, "fps", FPS.default)
-    bpm = _constant(g, diagnostics, "bpm", BPM.default)
+    music = read_music(script, g, base, reader, analyzer, diagnostics)
+    bpm = music.beats.tempo if music.beats else BPM.default if is_auto(g) else \
+        _constant(g, diagnostics, "bpm", BPM.default)
     if not FPS.low < fps <= FPS.high:  # no frame rate of 0: the table's low end is exclusive here
         diagnostics.error("R302", f"fps must be more than {FPS.low:g} and at most {FPS.high:g}, not {fps:g}",
                           g.values["fps"][0].span, "12 to 30 is usual; a feedback video often uses 12 or 15")
@@ -109,11 +116,11 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
                           "the tempo of `4b` times and `beat`, e.g. `bpm 120`")
         bpm = BPM.default
     width, height = _size(g, diagnostics, overrides)
-    length = _length(g, diagnostics, Clock(fps, bpm, None))
+    length = _length(g, diagnostics, Clock(fps, bpm, None, music.beats))
     # Without a usable length the rest is still checked (over two frames), so every error shows.
-    clock = Clock(fps, bpm, length or 2)
-    values = _Values(diagnostics, time_env(g, diagnostics, clock.length, fps, bpm), clock)
-    keys = resolve_keys(g.timeline, Clock(fps, bpm, length), diagnostics) if g.timeline else []
+    clock = Clock(fps, bpm, length or 2, music.beats)
+    values = _Values(diagnostics, time_env(g, diagnostics, clock.length, fps, bpm, music), clock)
+    keys = resolve_keys(g.timeline, Clock(fps, bpm, length, music.beats), diagnostics) if g.timeline else []
     columns = {name: values.numeric(spec, g) for name, spec in NUMERIC.items()}
     loop_blend, loop_frames = _loop_blend(g, diagnostics, clock)
     columns["loop_blend"] = loop_blend
@@ -137,7 +144,8 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
                         base_dir=str(base), loop_frames=loop_frames if fields.get("loop") in ("close", "circle") else 0,
                         seed_mode=_seed_mode(g),
                         random_seed=random_seed if (g.seed is not None and g.seed.value is None) else None,
-                        assets=folder.digests(relatives), spans=setting_spans(g), **fields)
+                        assets=folder.digests(relatives), spans=setting_spans(g),
+                        warnings=tuple(diagnostics.warnings), **fields)
     if diagnostics or not keys or length is None:
         return _empty_plan()
     default_negative = g.texts["negative"].text if "negative" in g.texts else ""
@@ -148,6 +156,8 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
     diffuse = (t % settings.cadence == 0) | (t == length - 1)
     span = g.values["zoom"][0].span if "zoom" in g.values else g.loop.span if g.loop else Span.point(1, 1)
     check_composed_motion(columns["zoom"], diffuse, settings.loop_frames, span, diagnostics)
+    if "move_z" in g.values:
+        check_flat_wall(columns["move_z"], settings.depth_kind, settings.depth, g.values["move_z"][0].span, diagnostics)
     if diagnostics:
         return _empty_plan()
     return Plan(settings, columns, conditioning, negatives, diffuse)
@@ -161,7 +171,8 @@ def _constant(g: Statements, diagnostics: Diagnostics, name: str, default: float
         return default
     node, (value,) = g.values[name]
     if not isinstance(value, n.Num):
-        diagnostics.error("R301", f"'{name}' must be a plain number", node.span, f"write e.g. `{name} {default:g}`")
+        auto = ", or `bpm auto` to follow the beats of the scene's audio" if name == "bpm" else ""
+        diagnostics.error("R301", f"'{name}' must be a plain number", node.span, f"write e.g. `{name} {default:g}`{auto}")
         return default
     return value.value
 
@@ -195,11 +206,14 @@ def _size(g: Statements, diagnostics: Diagnostics, overrides: Overrides) -> tupl
     return w, h
 
 
-def time_env(g: Statements, diagnostics: Diagnostics, length: int, fps: float, bpm: float) -> TimeEnvironment:
-    """The time names and the lets. A let is not evaluated over every frame here (1,000 lets of a
-    million frames would be 8 GB): the environment evaluates it where it is read (environment.py).
-    Public: the language server shows a name's range over the scene from it (a Mapping)."""
-    env = TimeEnvironment(length, fps, bpm)
+def time_env(g: Statements, diagnostics: Diagnostics, length: int, fps: float, bpm: float,
+             music: Music | None = None) -> TimeEnvironment:
+    """The time names, the music's curves and the lets. A let is not evaluated over every frame here
+    (1,000 lets of a million frames would be 8 GB): the environment evaluates it where it is read
+    (environment.py). Public: the language server shows a name's range over the scene from it (a Mapping)."""
+    music = music or Music()
+    curves = frame_curves(music.analysis, fps, length) if music.analysis is not None else None
+    env = TimeEnvironment(length, fps, bpm, music.beats, curves)
     for let in g.lets:
         # a failed `let` still defines its name (as 0), so its uses do not report it again
         env.define(let.name, compile_expr(let.expr, set(env), diagnostics))
@@ -307,7 +321,7 @@ def _loop_blend(g: Statements, diagnostics: Diagnostics, clock: Clock) -> tuple[
                           "write e.g. `loop close 40` (frames) or `loop close 3s`")
         return blend, 0
     check_transition(loop.transition, diagnostics, blend=True)
-    frames = int(round(clock.duration(loop.duration)))
+    frames = int(round(clock.duration(loop.duration, before=length)))
     if not 1 <= frames < length:
         diagnostics.error("R410", f"loop close {frames} must be between 1 and the scene's length minus 1 "
                           f"({length - 1})", loop.duration.span,

@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from .curves import TIME_VARIABLES, Compiled, evaluate
+from .expressions import MUSIC_VARIABLES
+from .music import BeatGrid
 
 CHUNK_BYTES = 16 * 2**20  # the lets of one chunk, together
 MIN_CHUNK = 4096  # frames: fewer would cost more in calls than it saves in memory
@@ -24,10 +26,14 @@ ZERO = Compiled("0.0", frozenset())
 
 
 class TimeEnvironment(Mapping):
-    """t, sec, n, u, fps, beat and the lets defined so far; `env[name]` is a name over all frames."""
+    """t, sec, n, u, fps, beat, the music's curves and the lets defined so far; `env[name]` is a
+    name over all frames. `beats`: `bpm auto`'s detected beats, which `beat` counts; `music`: each
+    music variable per frame (0 throughout without one: its error is already reported)."""
 
-    def __init__(self, length: int, fps: float, bpm: float):
+    def __init__(self, length: int, fps: float, bpm: float, beats: BeatGrid | None = None,
+                 music: Mapping[str, np.ndarray] | None = None):
         self.length, self.fps, self.bpm = length, fps, bpm
+        self.beats, self.music = beats, music or {}
         self.lets: dict[str, Compiled] = {}  # in definition order: a let reads only names before it
         self._kept: dict[str, np.ndarray] = {}
         self._probe: dict[str, np.ndarray] = {}  # each let over its first PROBE frames
@@ -39,13 +45,17 @@ class TimeEnvironment(Mapping):
             return float(self.length)
         if name == "fps":
             return self.fps
+        if name in MUSIC_VARIABLES:
+            return self.music[name][lo:hi] if name in self.music else np.zeros(hi - lo)
         t = np.arange(lo, hi, dtype=np.float64)
         if name == "t":
             return t
         if name == "u":
             return t / max(self.length - 1, 1)
         sec = t / self.fps
-        return sec if name == "sec" else sec * self.bpm / 60.0
+        if name == "sec":
+            return sec
+        return self.beats.beat_at(sec) if self.beats is not None else sec * self.bpm / 60.0
 
     def define(self, name: str, compiled: Compiled | None) -> None:
         """Add a let (None: it failed, and reads as 0). It is evaluated over its first frames at

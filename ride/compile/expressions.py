@@ -47,7 +47,9 @@ _ON_CONSTANTS: dict[str, Callable] = {
     "frac": lambda x: x - np.floor(x),
     "smoothstep": lambda x: np.clip(x, 0.0, 1.0) ** 2 * (3.0 - 2.0 * np.clip(x, 0.0, 1.0)),
 }
-TIME_VARIABLES = ("t", "sec", "n", "u", "fps", "beat")
+# The music's curves (compile/music.py) vary per frame like `t`: they are time variables too.
+MUSIC_VARIABLES = ("level", "onset", "bass", "mid", "treble")
+TIME_VARIABLES = ("t", "sec", "n", "u", "fps", "beat", *MUSIC_VARIABLES)
 CONSTANTS = {"pi": float(np.pi), "e": float(np.e)}
 MAX_DEPTH = 64
 MAX_PARTS = 2000  # numbers, names and calls

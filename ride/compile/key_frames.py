@@ -13,6 +13,7 @@ from ..errors import Diagnostics
 from ..language import nodes as n
 from ..language.syntax import parse
 from ..settings import BY_NAME
+from .music import BeatGrid
 from .statements import gather
 from .timeline import resolve_keys
 from .timing import Clock
@@ -26,14 +27,16 @@ class ScriptKeys:
     timeline: tuple[int, ...]
 
 
-def script_keys(text: str, fps: float, bpm: float, length: int, path: str = "<script>") -> ScriptKeys:
-    """The keys of a script that compiles (a script with errors gives the keys that were understood)."""
+def script_keys(text: str, fps: float, bpm: float, length: int, path: str = "<script>",
+                beats: BeatGrid | None = None) -> ScriptKeys:
+    """The keys of a script that compiles (a script with errors gives the keys that were understood);
+    `beats`: `bpm auto`'s detected beats (music.scene_music), which its `Nb` times name."""
     diagnostics = Diagnostics(path, text)  # problems were reported when the plan was made: not again
     script = parse(text, path, diagnostics)
     if script is None:
         return ScriptKeys({}, ())
     g = gather(script, diagnostics)
-    clock = Clock(fps, bpm, length)
+    clock = Clock(fps, bpm, length, beats)
     tracks: dict[str, tuple[int, ...]] = {}
     for name, (_, values) in g.values.items():
         parts = BY_NAME[name].parts if name in BY_NAME else ()

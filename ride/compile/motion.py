@@ -33,7 +33,7 @@ def check_composed_motion(zoom: np.ndarray, diffuse: np.ndarray, loop_frames: in
     frames = np.arange(length)
     diffused = np.flatnonzero(diffuse)
     worst, where = 0.0, ""
-    if diffused.size:  # each frame from the last diffused frame before it, and back from the next
+    if 0 < diffused.size < length:  # each frame from the last diffused frame before it, and back from the next
         before = diffused[np.clip(np.searchsorted(diffused, frames, side="left") - 1, 0, None)]
         after = diffused[np.clip(np.searchsorted(diffused, frames, side="left"), None, diffused.size - 1)]
         spread = np.maximum(np.abs(total[frames + 1] - total[before + 1]), np.abs(total[after + 1] - total[frames + 1]))
@@ -49,3 +49,19 @@ def check_composed_motion(zoom: np.ndarray, diffuse: np.ndarray, loop_frames: in
         diagnostics.error("R319", f"the camera's zoom multiplies to {math.exp(min(worst, 700.0)):.3g}x {where}",
                           span, f"the renderer composes these frames' motion: keep the product within "
                                 f"{MAX_COMPOSED_ZOOM:g}x either way (a gentler zoom, or a shorter loop close or cadence)")
+
+
+def check_flat_wall(move_z: np.ndarray, depth_kind: str, depth: str, span: Span, diagnostics: Diagnostics) -> None:
+    """Against a flat wall (`depth 100`, `depth none`), a frame's forward move must stop short of it:
+    `move 0, 0, m` is `zoom D/(D-m)`, which has no meaning at m >= D."""
+    if depth_kind not in ("flat", "none") or move_z.size == 0:
+        return
+    wall = float(depth) if depth_kind == "flat" else 100.0
+    through = np.flatnonzero(move_z >= wall)
+    if through.size:
+        frame = int(through[0])
+        reach = float(move_z[frame])
+        diagnostics.error("R383", f"the camera moves {reach:g} forward on frame {frame}, through the flat wall "
+                                  f"{wall:g} away (`depth {depth or 'none'}`)", span,
+                          f"move less than {wall:g} a frame (`move 0, 0, m` is `zoom {wall:g}/({wall:g}-m)`), "
+                          "or set a farther `depth`")

@@ -83,16 +83,17 @@ def _merge(g: Statements, given: Statements, name: str) -> None:
         g.values.pop("seed", None)
         if "seed" in given.values:
             g.values["seed"] = given.values["seed"]
-    elif name in ("size", "scheduler", "loop", "adapter"):
+    elif name in ("size", "scheduler", "loop", "adapter", "depth"):
         setattr(g, name, getattr(given, name))
     elif name == "reverse":
         g.reverse = given.reverse
     else:
-        for table in (g.values, g.texts, g.words):
-            table.pop(name, None)
-        for mine, theirs in ((g.values, given.values), (g.texts, given.texts), (g.words, given.words)):
-            if name in theirs:
-                mine[name] = theirs[name]
+        for part in BY_NAME[name].parts or (name,):  # `move` is move_x, move_y and move_z
+            for table in (g.values, g.texts, g.words):
+                table.pop(part, None)
+            for mine, theirs in ((g.values, given.values), (g.texts, given.texts), (g.words, given.words)):
+                if part in theirs:
+                    mine[part] = theirs[part]
 
 
 def relabel(problems: list[Problem], overrides: tuple[SettingOverride, ...], first_line: int) -> list[Problem]:

@@ -81,7 +81,7 @@ def resolve_keys(timeline: n.Timeline, clock: Clock, diagnostics: Diagnostics) -
         mix = _mix(entry.mix, diagnostics)
         morph_frames, method, transition = 0, DEFAULT_MORPH, None
         if entry.morph is not None:
-            morph_frames = _nearest_frame(clock.duration(entry.morph.duration))
+            morph_frames = _nearest_frame(clock.duration(entry.morph.duration, before=exact))
             method = entry.morph.method or DEFAULT_MORPH
             transition = entry.morph.transition
             check_transition(transition, diagnostics, blend=True)

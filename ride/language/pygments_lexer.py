@@ -17,7 +17,7 @@ STATEMENTS = ("let", "track", "camera", "timeline")
 TRANSITIONS = ("linear", "hold", "cubic", "ease", "bezier", "in_out", "in", "out")
 # words with a meaning after a setting or on a key
 MODIFIERS = ("morph", "lerp", "slerp", "image", "negative", "end", "iter", "random", "close", "pingpong")
-TIME_VARIABLES = ("t", "sec", "n", "u", "fps", "beat")
+TIME_VARIABLES = ("t", "sec", "n", "u", "fps", "beat", "level", "onset", "bass", "mid", "treble")
 CONSTANTS = ("pi", "e")
 SETTING_NAMES = tuple(s.name for s in SETTINGS)
 WORD_VALUES = tuple(sorted({w for s in SETTINGS for w in s.words}))

@@ -35,7 +35,7 @@ class Analysis:
     text: str
     path: str
     script: n.Script | None  # None when nothing could be recovered (a flood of errors)
-    problems: tuple[Problem, ...]
+    problems: tuple[Problem, ...]  # errors, then warnings (a silent `audio`)
 
     @functools.cached_property  # (it writes the instance's __dict__ directly: fine on a frozen dataclass)
     def lines(self) -> list[str]:
@@ -93,7 +93,8 @@ def analyze(text: str, path: str = "<script>") -> Analysis:
                 diagnostics.extend(check_engine_options(plan))  # an unknown scheduler, as `ride check` says
         except RideError as error:  # a step that raises rather than reports: still shown, not lost
             diagnostics.extend(error.problems)
-    return Analysis(text, path, script, tuple(diagnostics.sorted()))
+    problems = diagnostics.sorted() + sorted(diagnostics.warnings, key=lambda p: (p.span.line, p.span.col))
+    return Analysis(text, path, script, tuple(problems))
 
 
 # ---- positions ------------------------------------------------------------------------

@@ -16,8 +16,9 @@ DEBOUNCE_SECONDS = 0.3  # long enough to skip the states between keystrokes, sho
 
 def to_diagnostic(document: TextDocument, problem: Problem) -> types.Diagnostic:
     message = problem.message + (f"\nhint: {problem.hint}" if problem.hint else "")
+    severity = types.DiagnosticSeverity.Warning if problem.severity == "warning" else types.DiagnosticSeverity.Error
     return types.Diagnostic(range=client_range(document, problem.span), message=message,
-                            severity=types.DiagnosticSeverity.Error, code=problem.code or None, source="ride")
+                            severity=severity, code=problem.code or None, source="ride")
 
 
 def publish(server, uri: str) -> None:

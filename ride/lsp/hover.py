@@ -9,6 +9,7 @@ import re
 
 from lsprotocol import types
 
+from ..compile.expressions import MUSIC_VARIABLES
 from ..compile.timing import Clock
 from ..errors import Diagnostics, Span
 from ..language import nodes as n
@@ -81,6 +82,8 @@ def _variable(analysis: Analysis, name: str) -> str:
     meaning = words.TIME_VARIABLES.get(name) or f"`{_source(analysis, analysis.lets[name].span)}`"
     head = f"**{name}**: {meaning}"
     clock, values = analysis.clock, analysis.names
+    if name in MUSIC_VARIABLES:  # its values are the song's: `ride plan` shows them per frame
+        return head + "\n\nper frame, from the scene's `audio` (see `ride plan`)"
     if values is None:
         return head + "\n\nits range shows once the timeline's `N end` sets the scene's length"
     if name in values.failed:

@@ -45,7 +45,12 @@ TIME_VARIABLES = {
     "n": "the number of frames in the scene",
     "u": "the progress through the scene: 0 at the first frame, 1 at the last",
     "fps": "frames per second",
-    "beat": "the time in beats (sec * bpm / 60)",
+    "beat": "the time in beats (sec * bpm / 60; with `bpm auto`, the song's detected beats: 0 at the first)",
+    "level": "the music's loudness this frame, 0..1 (1 at the loudest moment of the `audio` file)",
+    "onset": "the music's onset strength this frame, 0..1: a peak at every hit, pluck or kick",
+    "bass": "the music's energy from 20 to 250 Hz this frame, 0..1 (kick, bass line)",
+    "mid": "the music's energy from 250 Hz to 4 kHz this frame, 0..1 (voices, most instruments)",
+    "treble": "the music's energy from 4 to 11 kHz this frame, 0..1 (hi-hats, cymbals)",
 }
 
 CONSTANTS = {"pi": "3.14159...: half a turn in radians", "e": "2.71828...: the base of natural logarithms"}
@@ -64,7 +69,7 @@ TRANSITIONS = {
 UNITS = {
     "f": "frames",
     "s": "seconds",
-    "b": "beats (at the scene's bpm)",
+    "b": "beats (at the scene's bpm; with `bpm auto`, the song's detected beats)",
     "%": "percent of the scene",
     "end": "the last frame",
 }

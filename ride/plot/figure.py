@@ -9,10 +9,13 @@ same bytes: no dates, a fixed SVG hash salt, no version string.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
+from ..compile.music import BeatGrid
 from .series import WEIGHT, Curves
 
 FORMATS = ("png", "svg")
@@ -56,7 +59,9 @@ def draw(curves: Curves) -> Figure:
         _time_axes(axes, curves)
         title = f"{curves.title}: frames {curves.start}-{curves.stop - 1}"
         if constants:
-            title += "\nconstant: " + ", ".join(f"{s.name} {s.values[0]:g}" for s in constants)
+            # wrapped: with the 3D camera's seven fields a scene has some twenty constant columns
+            title += "\n" + textwrap.fill("constant: " + ", ".join(f"{s.name} {s.values[0]:g}" for s in constants),
+                                          width=110, break_long_words=False)
         figure.suptitle(title, fontsize=10)
     return figure
 
@@ -67,8 +72,14 @@ def _time_axes(axes, curves: Curves) -> None:
     top = axes[0].secondary_xaxis("top", functions=(lambda f: f / fps, lambda s: s * fps))
     top.set_xlabel("seconds")
     axes[-1].set_xlabel("frames")
-    beats = axes[-1].secondary_xaxis(-0.45, functions=(lambda f: f / beat, lambda b: b * beat))
-    beats.set_xlabel(f"beats (bpm {curves.bpm:g})")
+    if curves.beats:  # `bpm auto`: beat N is the song's detected beat N
+        grid = BeatGrid(np.asarray(curves.beats), curves.bpm)
+        functions = (lambda f: grid.beat_at(np.asarray(f) / fps), lambda b: grid.seconds(np.asarray(b)) * fps)
+        label = f"beats (detected; about {curves.bpm:g} bpm)"
+    else:
+        functions, label = (lambda f: f / beat, lambda b: b * beat), f"beats (bpm {curves.bpm:g})"
+    beats = axes[-1].secondary_xaxis(-0.45, functions=functions)
+    beats.set_xlabel(label)
 
 
 def write(curves: Curves, fmt: str) -> bytes:

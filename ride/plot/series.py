@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import CURVES as MUSIC_CURVES
 from ..compile.key_frames import ScriptKeys, script_keys
+from ..compile.music import SceneMusic, scene_music
 from ..errors import Problem, RideError, did_you_mean
 from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Conditioning, Plan
 from ..settings import BY_NAME
 
-VALUE, WEIGHT = "value", "weight"
+VALUE, WEIGHT, MUSIC = "value", "weight", "music"  # music: the `audio`'s level, onset, bands (0..1)
 WEIGHTS_NAME = "conditioning"  # what --tracks calls the conditioning weights, drawn together
 MAX_POINTS = 4000  # the page's JSON samples a longer scene at most this many frames (keys kept exact)
 
@@ -48,6 +50,7 @@ class Curves:
     stop: int
     series: tuple[Series, ...]
     timeline_keys: tuple[int, ...] = ()
+    beats: tuple[float, ...] = ()  # `bpm auto`: the detected beats (seconds), which beat times count
 
     def group(self, name: str) -> tuple[Series, ...]:
         return tuple(s for s in self.series if s.group == name)
@@ -84,7 +87,8 @@ class Curves:
         frames = sample_frames(self.start, self.stop, max_points)
         at = frames - self.start
         return {
-            "title": self.title, "fps": self.fps, "bpm": self.bpm, "start": self.start, "stop": self.stop,
+            "title": self.title, "fps": self.fps, "bpm": self.bpm, "beats": list(self.beats),
+            "start": self.start, "stop": self.stop,
             "frames": frames.tolist(), "timeline_keys": list(self.timeline_keys),
             "series": [{"name": s.name, "group": s.group, "unit": s.unit, "constant": s.constant,
                         "values": [round(float(v), 6) for v in s.values[at]],
@@ -110,12 +114,15 @@ def plan_curves(plan: Plan, text: str | None = None) -> Curves:
             text = Path(s.script).read_text(encoding="utf-8-sig") if s.script else ""
         except (OSError, UnicodeDecodeError):
             text = ""
-    keys = script_keys(text, s.fps, s.bpm, len(plan), s.script) if text else ScriptKeys({}, ())
+    music = scene_music(text, s.script, s.fps, len(plan)) if text and s.audio else SceneMusic({})
+    keys = script_keys(text, s.fps, s.bpm, len(plan), s.script, music.beats) if text else ScriptKeys({}, ())
     values = tuple(Series(name, np.asarray(plan.columns[name], dtype=np.float64), VALUE,
                           keys.tracks.get(name, ()), _unit(name))
                    for name in (*NUMERIC_COLUMNS, *CAMERA_COLUMNS))
+    heard = tuple(Series(name, np.asarray(music.curves[name]), MUSIC) for name in MUSIC_CURVES if music.curves)
+    beats = tuple(float(b) for b in music.beats.times) if music.beats is not None else ()
     return Curves(s.title or Path(s.script).name, s.fps, s.bpm, 0, len(plan),
-                  values + conditioning_weights(plan.conditioning), keys.timeline)
+                  values + heard + conditioning_weights(plan.conditioning), keys.timeline, beats)
 
 
 def conditioning_weights(conditioning: tuple[Conditioning, ...]) -> tuple[Series, ...]:

@@ -118,9 +118,10 @@ class ColorReference:
         correction = np.zeros((_CELLS ** 3, 4), dtype=np.float32)
         correction[cells, :3] = amount * (self._from_space(matched) - self._centres[cells])
         correction[cells, 3] = 1.0
-        correction = np.rint(_smooth(correction)).astype(np.int16)
+        correction = np.rint(_smooth(correction, cells)).astype(np.int16)
         out = image.reshape(-1, 3) + np.take(correction, index, axis=0)
-        return np.clip(out, 0, 255).astype(np.uint8).reshape(image.shape)
+        np.clip(out, 0, 255, out=out)
+        return out.astype(np.uint8).reshape(image.shape)
 
     def _match_rgb(self, image: np.ndarray, amount: float) -> np.ndarray:
         luts, levels = [], np.arange(256.0)
@@ -136,18 +137,28 @@ def match_colors(image: np.ndarray, reference: np.ndarray, space: str = "lab", a
     return ColorReference(reference, space).match(image, amount)
 
 
-def _smooth(correction: np.ndarray) -> np.ndarray:
+def _smooth(correction: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """The corrections averaged over neighbouring used cells (the 4th column marks them).
 
     Each pixel takes its cell's correction, so neighbouring cells that disagree would put steps into
     smooth gradients; averaging over about a cell either side keeps those steps near what exact
-    per-pixel matching gives, for a fraction of its cost."""
+    per-pixel matching gives, for a fraction of its cost. Only the box around the used `cells` is
+    smoothed (a frame uses a few thousand of the 32,768): a used cell's result reads cells two away
+    at most, all inside the box, so it is what smoothing the whole grid gives, at a fraction of it."""
     volume = correction.reshape(_CELLS, _CELLS, _CELLS, 4)
+    used = np.stack(np.unravel_index(cells, (_CELLS,) * 3))
+    box = tuple(slice(max(0, int(a.min()) - 2), min(_CELLS, int(a.max()) + 3)) for a in used) if cells.size \
+        else (slice(0, 0),) * 3
+    region = volume[box]
     for axis in range(3):  # binomial [1 4 6 4 1] / 16 (a Gaussian of one cell) along r, g and b
-        v = np.moveaxis(volume, axis, 0)
-        p = np.concatenate([v[:1], v[:1], v, v[-1:], v[-1:]])  # edges repeated
-        volume = np.moveaxis((p[:-4] + 4 * p[1:-3] + 6 * p[2:-2] + 4 * p[3:-1] + p[4:]) / 16, 0, axis)
-    return (volume[..., :3] / np.maximum(volume[..., 3:], 1e-9)).reshape(-1, 3)
+        v = np.moveaxis(region, axis, 0)
+        below = v[:1] if box[axis].start == 0 else np.zeros_like(v[:1])  # the grid's edge repeated; else empty cells
+        above = v[-1:] if box[axis].stop == _CELLS else np.zeros_like(v[:1])
+        p = np.concatenate([below, below, v, above, above])
+        region = np.moveaxis((p[:-4] + 4 * p[1:-3] + 6 * p[2:-2] + 4 * p[3:-1] + p[4:]) / 16, 0, axis)
+    out = np.zeros_like(volume[..., :3])
+    out[box] = region[..., :3] / np.maximum(region[..., 3:], 1e-9)
+    return out.reshape(-1, 3)
 
 
 def _cell_index(image: np.ndarray) -> np.ndarray:

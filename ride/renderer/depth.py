@@ -57,7 +57,7 @@ class FrameDepths:
             return self._fixed
         if index in self._made:
             return self._made[index]
-        key = self.plan.keys()[index]
+        key = self.plan.frame_keys[index]  # (keys() would copy every frame's key)
         depth = self.store.get_depth(key) if self.store is not None else None
         if depth is None or depth.shape != image.shape[:2]:
             depth = self._estimate(index, image)

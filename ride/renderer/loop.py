@@ -13,8 +13,9 @@ makes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +75,7 @@ class _Loop:
     engine_noise: bool = False  # the engine takes its noise from `path`
 
     def __post_init__(self):
-        self.noise = NoiseField(self.plan.settings.height, self.plan.settings.width)
+        self.noise = _noise_field(self.plan.settings.height, self.plan.settings.width)
         self.depths = FrameDepths(self.plan, self.engine, self.store, self.prepare)
         self.path = frame_noise_for(self.plan)
 
@@ -125,6 +126,13 @@ class _Loop:
         self.reference = ColorReference(image, s.color_space) if s.color_match != "off" else None
 
 
+@lru_cache(maxsize=2)
+def _noise_field(height: int, width: int) -> NoiseField:
+    """The field is the same for every render of a size (it is read, never written): watch mode's
+    passes share it rather than draw 4 MB of normals before each first frame."""
+    return NoiseField(height, width)
+
+
 def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start: int, stop: int,
                     should_stop: Callable[[], bool] | None = None,
                     keep: Callable[[str, np.ndarray], None] | None = None) -> Iterator[tuple[int, np.ndarray]]:
@@ -135,16 +143,17 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
     loop = _Loop(plan, engine, store, should_stop)
     if keep is None:
         keep = store.put if store is not None else _discard
-    keys = plan.keys()
-    diffused = [int(i) for i in np.flatnonzero(plan.diffuse)]
+    keys = plan.frame_keys  # made a chunk at a time, as the render reaches them
+    diffused = np.flatnonzero(plan.diffuse)
+    first = int(np.searchsorted(diffused, start))  # the first diffused frame to make
     previous, previous_image = None, None
     if start > 0:
         loop.set_first(stored_frame(store, keys, 0))
-        previous = max(d for d in diffused if d < start)
+        previous = int(diffused[first - 1])
         previous_image = stored_frame(store, keys, previous)
     try:
         walk = plan.settings.mode == "walk"
-        for d in (d for d in diffused if d >= start):
+        for d in map(int, diffused[first:]):
             if d == 0:
                 image = _first_frame(loop)
             elif walk:  # each frame from its own noise: nothing carried over
@@ -205,7 +214,7 @@ def _discard(key: str, image: np.ndarray) -> None:
     pass
 
 
-def stored_frame(store: FrameStore | None, keys: list[str], index: int) -> np.ndarray:
+def stored_frame(store: FrameStore | None, keys: Sequence[str], index: int) -> np.ndarray:
     """A frame rendered earlier, read back from the store (it must be there)."""
     image = store.get(keys[index]) if store is not None else None
     if image is None:

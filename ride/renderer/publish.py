@@ -72,9 +72,10 @@ class RenderJob:
 
 
 def make_job(plan: Plan, engine: Engine, store: FrameStore | None, frames: tuple[int, int] | None = None,
-             output: str | Path | None = None, audio: str | Path | None = None) -> RenderJob:
+             output: str | Path | None = None, audio: str | Path | None = None, stored: int = 0) -> RenderJob:
+    """`stored`: frames 0..stored-1 are known to be in the store (watch mode's unchanged prefix)."""
     start, stop = frames or (0, len(plan))
-    resume = store.first_missing(plan.keys()[:stop]) if store is not None else 0
+    resume = store.first_missing(plan.frame_keys, stop, stored) if store is not None else 0
     return RenderJob(plan, engine, store, start, stop, resume, None if output is None else str(output), audio)
 
 
@@ -106,7 +107,8 @@ def render_job(job: RenderJob, *, on_frame: FrameCallback | None = None, should_
         except DamagedFrame:
             if job.store is None or attempt == REDRAW_TRIES:
                 raise  # a store that keeps losing frames (a failing disk): say so rather than loop
-            job = replace(job, resume=min(job.resume, job.store.first_missing(job.plan.keys()[:job.stop])))
+            job.store.rescan()  # a frame the index listed is gone: what else is, only the folder knows
+            job = replace(job, resume=min(job.resume, job.store.first_missing(job.plan.frame_keys, job.stop)))
     return RenderResult(job.stop, job.resume, job.stop - job.resume, time.perf_counter() - began, seam.score,
                         file.written if file is not None else None, file.warnings if file is not None else [])
 
@@ -124,10 +126,12 @@ def output_order(plan: Plan, start: int, stop: int) -> list[int]:
 def publish(job: RenderJob, outputs: Sequence[Output], should_stop: Callable[[], bool] | None = None) -> None:
     """Steps 1 to 4 above."""
     plan, start, stop = job.plan, job.start, job.stop
-    order = output_order(plan, start, stop)
+    s = plan.settings
+    plain = not s.reverse and (s.loop != "pingpong" or stop - start <= 2)
+    order = range(start, stop) if plain else output_order(plan, start, stop)  # (no list a scene long)
     # A fresh render in playing order goes straight to the outputs; otherwise the frames are
     # rendered into the store first (the first new frame comes at once) and read back in order.
-    streaming = job.resume == 0 and order == list(range(start, stop))
+    streaming = job.resume == 0 and plain
     live = [o for o in outputs if o.live]
     shown = [o for o in outputs if not o.live]
     store = job.store
@@ -149,7 +153,7 @@ def publish(job: RenderJob, outputs: Sequence[Output], should_stop: Callable[[],
             if background is not None:
                 background.close()  # every frame is on disk before any is read back
             if not streaming:  # 3.
-                keys = plan.keys()
+                keys = plan.frame_keys
                 for index in order:
                     if should_stop is not None and should_stop():
                         raise RenderCancelled()

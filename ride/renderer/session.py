@@ -46,6 +46,7 @@ class RenderSession:
         self._choice: EngineChoice | None = None
         self._store: FrameStore | None = None
         self._store_engine: Engine | None = None  # the engine the store was made for
+        self._last_store: FrameStore | None = None  # the store of the last job
 
     def load(self, random_seed: int | None = None) -> Plan:
         return load_plan(self.request, random_seed)
@@ -63,11 +64,15 @@ class RenderSession:
                 replaced.close()  # before the new engine loads its model (lazily, at its first frame)
         return self._keep_store(plan, self._engine)
 
-    def job(self, plan: Plan) -> RenderJob:
-        """What a render of this plan does (frames to make, to show, to reuse), worked out before frame 0."""
+    def job(self, plan: Plan, stored: int = 0) -> RenderJob:
+        """What a render of this plan does (frames to make, to show, to reuse), worked out before frame 0.
+        `stored`: frames 0..stored-1 are in the store, as the last job of this session left them (watch
+        mode: the frames before an edit); not taken when the store changed since (another engine)."""
         frames = check_frames(plan, self.request.frames)
         engine = self.engine(plan)
-        return make_job(plan, engine, self._store, frames, output_path(plan, self.request))
+        if self._store is not self._last_store:
+            stored, self._last_store = 0, self._store
+        return make_job(plan, engine, self._store, frames, output_path(plan, self.request), stored=stored)
 
     def render(self, job: RenderJob, *, on_frame: FrameCallback | None = None,
                should_stop: Callable[[], bool] | None = None, outputs: Sequence[Output] = ()) -> RenderResult:

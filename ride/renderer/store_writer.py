@@ -1,5 +1,5 @@
-"""Frames go to the store on a second thread: zlib releases the GIL while it compresses, so on
-a two-core machine storing costs the render loop almost nothing."""
+"""Frames go to the store on a second thread: numpy and zstd release the GIL while they work, so
+on a two-core machine storing costs the render loop almost nothing."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ class LivePage:
 
     def started(self, current: Pass) -> None:
         curves = plan_curves(current.plan).to_json()
-        self.state.new_pass(current.number, current.plan, current.store, current.resume, curves)
+        self.state.new_pass(current.number, current.plan, current.store, current.resume, current.stop, curves)
 
     def failed(self, error: Exception) -> None:
         self.state.failed(error)

@@ -38,7 +38,6 @@ class _Progress:
 
     began: float = 0.0
     made: int = 0
-    first: int = 0
 
     def fps(self) -> float:
         elapsed = time.monotonic() - self.began
@@ -50,8 +49,7 @@ class PageState:
     """The last good plan, how many of its frames are rendered, and the last save's errors."""
 
     script: str
-    plan: Plan | None = None
-    keys: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the last good plan's, up to the pass's stop
     store: FrameStore | None = None
     rendered: int = 0  # frames 0..rendered-1 of `plan` can be shown
     total: int = 0
@@ -66,12 +64,14 @@ class PageState:
 
     # -- from the watcher (the render thread) -------------------------------------------
 
-    def new_pass(self, number: int, plan: Plan, store: FrameStore | None, resume: int, curves: dict) -> None:
+    def new_pass(self, number: int, plan: Plan, store: FrameStore | None, resume: int, stop: int,
+                 curves: dict) -> None:
+        """A pass of `plan` renders frames resume..stop-1 (`--frames A:B` stops at B)."""
         with self.lock:
-            self.plan, self.keys, self.store, self.number = plan, plan.keys(), store, number
-            self.total, self.rendered = len(plan), resume
+            self.keys, self.store, self.number = plan.keys()[:stop], store, number
+            self.total, self.rendered = stop, min(resume, stop)
             self.state, self.errors, self.curves = RENDERING, [], curves
-            self.progress = _Progress(time.monotonic(), 0, resume)
+            self.progress = _Progress(time.monotonic())
             self.recent.clear()
             event = PageEvent("pass", {"pass": number, **self._status()})
         self._publish(event)

@@ -26,7 +26,7 @@ from ..morph import mix_conditioning
 from .brush import MARGIN, brush_texture, smear, texture_for
 from .canvas import Canvas
 from .passing import paint_street, tree_items
-from .view import View, before, closing_views, frame_for, to_screen_coefficients, views
+from .view import View, Views, before, closing_views, frame_for, to_screen_coefficients
 from .words import encode_image, encode_prompt, read_features
 from .world import Palette, grade, paint_ground, paint_lights, paint_sky, range_items
 
@@ -48,7 +48,7 @@ class PreviewEngine:
         self._plan: Plan | None = None
         self._vectors: dict[tuple[Source, str | None], np.ndarray] = {}
         self._palettes: OrderedDict[str, tuple] = OrderedDict()
-        self._views: list[View] = []
+        self._views: Views | None = None
         self._texture = np.zeros((0, 0, 3), dtype=np.int16)
         self._noise: np.ndarray | None = None
         self._closing: dict[int, View] = {}
@@ -60,11 +60,11 @@ class PreviewEngine:
         """Encodes every distinct source once (an unreadable image fails here, before frame 0) and
         composes every frame's view."""
         self._plan = plan
-        for conditioning in {id(c): c for c in plan.conditioning}.values():
+        for conditioning in dict(zip(map(id, plan.conditioning), plan.conditioning)).values():  # (C-speed)
             for source in conditioning.all_sources():
                 self._encode(source)
-        self._views = views(plan)
-        self._closing = closing_views(plan, self._views[0]) if self._views else {}
+        self._views = Views(plan, self._views)  # lazily; the last plan's, up to its first changed camera
+        self._closing = closing_views(plan, self._views[0]) if len(plan) else {}
         s = plan.settings
         side = max(s.width, s.height)
         low = min(128, max(64, side // 5))
@@ -82,7 +82,7 @@ class PreviewEngine:
         self._plan = None  # generate() after close() asks for prepare() again
         self._vectors.clear()
         self._palettes.clear()
-        self._views = []
+        self._views = None
         self._closing = {}
 
     def noise_shape(self, plan: Plan) -> tuple[int, int, int]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...camera import flat_matrix
-from ...plan import Camera, Plan
+from ...plan import CAMERA_COLUMNS, Camera, Plan
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,66 @@ def _motion(camera: Camera, width: int, height: int) -> tuple[complex, complex]:
     return complex(m[0, 0], -m[0, 1]), complex(m[0, 2], m[1, 2])
 
 
-def views(plan: Plan) -> list[View]:
-    """Every frame's view: frame 0 sees the world as drawn, frame i through cameras 1..i."""
-    s = plan.settings
-    first = plan.camera(0) if len(plan) else Camera()
-    point = complex(first.focus_x * s.width, first.focus_y * s.height)
-    turn = travel = 0.0
-    out = [View(point.real, point.imag, 0.0, 0.0)]
-    for index in range(1, len(plan)):
-        camera = plan.camera(index)
-        a, b = _motion(camera, s.width, s.height)
-        point = a * point + b
-        turn -= cmath.phase(a)  # a = zoom * exp(-i * rotate)
-        travel += math.log(abs(a))
-        out.append(View(point.real, point.imag, turn, travel))
-    return out
+# A zoom about a point is an unstable recurrence for the other points: the vanishing point's offset
+# from the focus (a pan's sway, a rounding error) grows by the zoom every frame, 1.01^70000 past
+# float range in an hour of `zoom 1.01`. Beyond this many pixels from the centre it is held there,
+# in its direction: the view looks the same (the horizon far off screen), and stays finite.
+_FAR_OFF = 1e7
+
+
+class Views:
+    """Every frame's view (frame 0 sees the world as drawn, frame i through cameras 1..i), made
+    when first asked for: `ride render --frames 0:1` of a million frames composes two. Built
+    from `previous` (the last plan's, in watch mode) up to the first frame whose camera changed."""
+
+    def __init__(self, plan: Plan, previous: Views | None = None):
+        s = plan.settings
+        self.size = (s.width, s.height)
+        self.plan = plan
+        self.cameras = {name: plan.columns[name] for name in CAMERA_COLUMNS}
+        self.length = len(plan)
+        first = plan.camera(0) if len(plan) else Camera()
+        point = complex(first.focus_x * s.width, first.focus_y * s.height)
+        self._made = [View(point.real, point.imag, 0.0, 0.0)]
+        self._state = (point, 0.0, 0.0)  # after the last view made: v0 on screen, turn, travel
+        if previous is not None and previous.size == self.size and previous._made[0] == self._made[0]:
+            same = min(len(previous._made), self._unchanged(previous))
+            if same > 1:
+                self._made = previous._made[:same]
+                last = self._made[-1]
+                self._state = (complex(last.vx, last.vy), last.turn, last.travel)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> View:
+        if index < 0:
+            index += self.length
+        if index >= len(self._made):
+            self._extend(index + 1)
+        return self._made[index]
+
+    def _unchanged(self, previous: Views) -> int:
+        """How many leading frames have the same cameras in both plans."""
+        common = min(self.length, previous.length)
+        differs = [np.flatnonzero(self.cameras[n][:common] != previous.cameras[n][:common])[:1]
+                   for n in CAMERA_COLUMNS]
+        return min([int(d[0]) for d in differs if d.size], default=common)
+
+    def _extend(self, stop: int) -> None:
+        """Views up to frame stop-1, each camera read as the renderer's warp reads it (_motion)."""
+        width, height = self.size
+        point, turn, travel = self._state
+        centre = complex(width / 2, height / 2)
+        for index in range(len(self._made), stop):
+            a, b = _motion(self.plan.camera(index), width, height)
+            point = a * point + b
+            if abs(point - centre) > _FAR_OFF:  # see _FAR_OFF
+                point = centre + (point - centre) * (_FAR_OFF / abs(point - centre))
+            turn -= cmath.phase(a)  # a = zoom * exp(-i * rotate)
+            travel += math.log(abs(a))
+            self._made.append(View(point.real, point.imag, turn, travel))
+        self._state = (point, turn, travel)
 
 
 def closing_views(plan: Plan, first: View) -> dict[int, View]:

@@ -6,6 +6,7 @@
   const view = {
     status: { frames: 0, rendered: 0, state: "connecting", errors: [] },
     keys: [],          // keys[i]: frame i's key; its URL carries it, so an edited frame is fetched anew
+    pass: null,        // the render pass the keys belong to
     curves: null,
     current: -1,
     timer: null,
@@ -77,13 +78,18 @@
     return response.json();
   }
 
+  // What the event stream does not carry: the rendered frames' keys and the curves. Keys of one
+  // pass never change, so what arrives is merged with the keys frame events brought meanwhile.
   async function refresh() {
+    const pass = view.pass;
     const [status, keys, curves] = await Promise.all([getJSON("/status"), getJSON("/keys"), getJSON("/curves")]);
-    view.keys = keys;
+    if (pass !== view.pass) return;  // a newer pass began meanwhile: its own refresh follows
+    if (pass == null) view.pass = status.pass;
+    keys.forEach((key, i) => { view.keys[i] = key; });
     view.curves = curves && curves.series ? curves : null;
     if (view.curves) $("title").textContent = view.curves.title;
-    setStatus(status);
-    show($("live").checked ? status.rendered - 1 : view.current);
+    if (status.pass === view.pass && status.rendered >= view.status.rendered) setStatus(status);
+    show($("live").checked ? view.status.rendered - 1 : view.current);
   }
 
   // -- playing ------------------------------------------------------------------------
@@ -161,6 +167,7 @@
     g.fillText("frame " + c.start, LEFT, top + 10);
     const end = "frame " + (c.stop - 1) + " \u00b7 " + ((c.stop - 1) / c.fps).toFixed(1) + " s";
     g.fillText(end, width - PAD - g.measureText(end).width, top + 10);
+    legend(weights);
     const constants = c.series.filter((s) => s.group !== "weight" && s.constant);
     $("constants").textContent = constants.length
       ? "constant: " + constants.map((s) => s.name + " " + +s.values[0].toPrecision(6)).join(", ") : "";
@@ -210,9 +217,27 @@
       const shares = weights.map((s) => [valueAt(s, view.current), s.name]).filter(([v]) => v > 0.005)
         .sort((a, b) => b[0] - a[0]).slice(0, 3);
       g.fillStyle = "#9aa0a6";
-      shares.forEach(([v, name], i) => g.fillText((v * 100).toFixed(0) + "% " + name.slice(0, 14), PAD,
-                                                   top + 26 + 12 * i));
+      shares.forEach(([v, name], i) => g.fillText(clip(g, (v * 100).toFixed(0) + "% " + name, LEFT - PAD - 4),
+                                                   PAD, top + 26 + 12 * i));
     }
+  }
+
+  function legend(weights) {
+    const box = $("legend"), names = weights.map((s) => s.name).join("\n");
+    if (box.dataset.names === names) return;  // (redrawn on every frame: rebuilt only when it changes)
+    box.dataset.names = names;
+    box.replaceChildren();
+    weights.forEach((s, n) => {
+      const item = document.createElement("span"), swatch = document.createElement("i");
+      swatch.style.background = COLORS[n % COLORS.length];
+      item.append(swatch, s.name);  // text, never HTML
+      box.appendChild(item);
+    });
+  }
+
+  function clip(g, text, room) {
+    while (text.length > 1 && g.measureText(text).width > room) text = text.slice(0, -2) + "\u2026";
+    return text;
   }
 
   function fmt(v) { return Math.abs(v) >= 1000 ? v.toFixed(0) : String(+v.toPrecision(4)); }
@@ -230,7 +255,13 @@
   // -- events -------------------------------------------------------------------------
   const events = new EventSource("/events");
   events.addEventListener("status", (e) => { setStatus(JSON.parse(e.data)); drawCurves(); });
-  events.addEventListener("pass", () => { refresh(); });
+  events.addEventListener("pass", (e) => {
+    const data = JSON.parse(e.data);
+    view.pass = data.pass;
+    view.keys = view.keys.slice(0, data.rendered);  // later frames are the old plan's until re-rendered
+    setStatus(data);
+    refresh();
+  });
   events.addEventListener("frame", (e) => {
     const data = JSON.parse(e.data);
     view.keys[data.index] = data.key;
@@ -238,5 +269,5 @@
     if ($("live").checked) show(data.index);
   });
   events.addEventListener("error", () => { $("state").textContent = "reconnecting"; });
-  events.addEventListener("open", () => { refresh(); });
+  events.addEventListener("open", () => { view.pass = null; refresh(); });
 })();

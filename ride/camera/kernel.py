@@ -44,11 +44,7 @@ def warp_affine(array: np.ndarray, inverse: np.ndarray, width: int, height: int,
                 interpolation: str = DETAIL) -> np.ndarray:
     """`array` sampled at `inverse` (3x3, pixel edges) of every output pixel: output (height, width)."""
     code = check_border(border)
-    footprint = max(abs(inverse[0, 0]) + abs(inverse[0, 1]), abs(inverse[1, 0]) + abs(inverse[1, 1]))
-    while footprint > _MAX_FOOTPRINT and min(array.shape[:2]) > 1:
-        array, scale_x, scale_y = _halved(array)
-        inverse = np.diag([scale_x, scale_y, 1.0]) @ inverse
-        footprint /= 2
+    array, inverse = _reduced(array, inverse, width, height)
     matrix = index_matrix(inverse)[:2]
 
     def sample(flag: int) -> np.ndarray:
@@ -63,6 +59,7 @@ def warp_perspective(array: np.ndarray, inverse: np.ndarray, width: int, height:
     if inverse[2, 0] == 0.0 and inverse[2, 1] == 0.0:
         return warp_affine(array, inverse / inverse[2, 2], width, height, border, interpolation)
     code = check_border(border)
+    array, inverse = _reduced(array, inverse, width, height)
     matrix = index_matrix(inverse)
 
     def sample(flag: int) -> np.ndarray:
@@ -111,6 +108,22 @@ def _by_kernel(sample, interpolation: str, array: np.ndarray) -> np.ndarray:
     if out.ndim == 2 and array.ndim == 3:  # OpenCV drops a single channel's axis
         out = out[..., None]
     return out
+
+
+def _reduced(array: np.ndarray, inverse: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The source halved (and halved again) while one output pixel spans more than _MAX_FOOTPRINT of
+    its pixels at the frame's centre, and the 3x3 inverse map (pixel edges) that reads it."""
+    centre = np.array([[width / 2, width / 2 + 1, width / 2], [height / 2, height / 2, height / 2 + 1], [1, 1, 1]])
+    mapped = inverse @ centre
+    if np.any(np.abs(mapped[2]) < 1e-12):
+        return array, inverse
+    points = mapped[:2] / mapped[2]
+    footprint = float(max(np.hypot(*(points[:, 1] - points[:, 0])), np.hypot(*(points[:, 2] - points[:, 0]))))
+    while footprint > _MAX_FOOTPRINT and min(array.shape[:2]) > 1:
+        array, scale_x, scale_y = _halved(array)
+        inverse = np.diag([scale_x, scale_y, 1.0]) @ inverse
+        footprint /= 2
+    return array, inverse
 
 
 def _halved(array: np.ndarray) -> tuple[np.ndarray, float, float]:
