@@ -232,8 +232,10 @@ class Settings:
     # `depth` away), "map" (an image file, relative to base_dir) or "model" (a depth model id or folder)
     depth_kind: str = "auto"
     depth: str = ""  # the number, the map's path or the model's name
-    loop: str = "none"  # "none" | "close" | "pingpong"
-    loop_frames: int = 0
+    loop: str = "none"  # "none" | "close" | "circle" | "pingpong"
+    loop_frames: int = 0  # close: the closing frames; circle: the frames once around the circle
+    mode: str = "feedback"  # "feedback": each frame repaints the last; "walk": each frame from its own noise
+    seed_mode: str = "fixed"  # "fixed" | "iter" | "random" | "flow" (the noise moves with the camera)
     reverse: bool = False
     output: str = ""
     audio: str | None = None
@@ -268,6 +270,13 @@ class Settings:
             if not parts[name]:
                 del parts[name]
         parts["init"] = self.assets.get(self.init) if self.init else None
+        # the noise's path (issue 13): named only when not the default, so older scenes keep their keys
+        if self.mode != "feedback":
+            parts["mode"] = self.mode
+        if self.seed_mode == "flow":
+            parts["seed_mode"] = self.seed_mode
+        if self.loop == "circle":
+            parts["loop"] = [self.loop, self.loop_frames]
         if self.depth_kind == "map":  # the map's pixels, not its name
             parts["depth"] = self.assets.get(self.depth)
         return digest(json.dumps(parts, sort_keys=True, default=str))
@@ -295,6 +304,8 @@ class Settings:
             "border": self.border,
             "depth": {"kind": self.depth_kind, "value": self.depth},
             "loop": {"mode": self.loop, "frames": self.loop_frames},
+            "mode": self.mode,
+            "seed_mode": self.seed_mode,
             "reverse": self.reverse,
             "output": self.output,
             "audio": self.audio,
@@ -319,6 +330,7 @@ class Settings:
             color_match=color["reference"], color_space=color["space"], color_amount=color["amount"],
             cadence=data["cadence"], border=data["border"], depth_kind=depth["kind"], depth=depth["value"], loop=loop["mode"], loop_frames=loop["frames"],
             reverse=data["reverse"], output=data["output"], audio=data["audio"],
+            mode=data.get("mode", "feedback"), seed_mode=data.get("seed_mode", "fixed"),
             random_seed=data["random_seed"], bpm=data.get("bpm", 120.0), assets=data.get("assets", {}),
             script=source.get("script", ""), base_dir=source.get("base_dir", "."))
 

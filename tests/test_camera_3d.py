@@ -199,7 +199,9 @@ def test_cadence_in_betweens_against_a_flat_wall_are_the_2d_cameras():
     three_d = frames_of({"move": "0, 0, 3", "depth": "128"}, length=7, cadence=3)
     two_d = frames_of({"zoom": "1.024"}, length=7, cadence=3)
     for a, b in zip(three_d, two_d):
-        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+        # in-betweens are aligned by a flow measured on the two warps (which may differ by a level), and
+        # their fine detail is given back the strength interpolation takes: a level may become two
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
 
 
 @pytest.mark.slow

@@ -139,14 +139,36 @@ def test_editing_a_cadence_frame_changes_the_keys_of_earlier_in_betweens(tmp_pat
     assert base.keys()[1] != edited.keys()[1]
 
 
-def test_a_closing_loop_eases_strength_and_noise_down_for_the_engine(tmp_path):
-    from ride.renderer.loop import _closing
+def test_a_closing_loop_keeps_strength_and_noise_for_the_engine(tmp_path):
+    """Loops close in noise and conditioning space: the engine repaints closing frames as fully as any."""
+    seen = {}
+
+    class Recording(PreviewEngine):
+        def generate(self, frame, init):
+            seen[frame.index] = frame
+            return super().generate(frame, init)
 
     plan = plan_of(tmp_path, n=20, extra="loop close 4\nnoise 0.04")
-    frame = plan.frame(19)  # loop_blend 4/5
-    eased = _closing(frame)
-    assert eased.strength == pytest.approx(0.45 * 0.2) and eased.noise == pytest.approx(0.04 * 0.2)
-    assert _closing(plan.frame(3)) == plan.frame(3)
+    B.feedback_render(plan, Recording())
+    assert plan.frame(19).loop_blend == pytest.approx(0.8)
+    assert seen[19].strength == pytest.approx(0.45) and seen[19].noise == pytest.approx(0.04)
+    assert seen[19].seed == seen[0].seed and seen[19].conditioning.sources == plan.frame(0).conditioning.sources
+
+
+def test_the_loop_anchor_pulls_only_where_frame_0_is(tmp_path):
+    """Frame 0 carried back by a zoom in covers the middle of the frame: the mirrored rest is not pulled in."""
+    from ride.camera import frame_motion
+    from ride.plan import Camera
+    from ride.renderer.feedback import close_toward, loop_anchor
+
+    first = np.zeros((64, 64, 3), np.uint8)
+    first[:, :32] = 200
+    anchor, inside = loop_anchor(first, frame_motion(Camera(zoom=1.5), 64, 64))
+    assert inside[32, 32] == pytest.approx(1) and inside[1, 1] == 0 and inside[62, 62] == 0
+    image = np.full((64, 64, 3), 90, np.uint8)
+    closed = close_toward(image, anchor, inside, 0.9)
+    assert tuple(closed[1, 1]) == (90, 90, 90)  # beyond frame 0's footprint: untouched
+    assert closed[32, 20, 0] > 150  # inside it: pulled most of the way to frame 0
 
 
 def test_a_fully_cached_range_renders_nothing(tmp_path):

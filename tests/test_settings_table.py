@@ -24,7 +24,7 @@ def test_grammar_keywords_come_from_the_table():
              for kind in ("TEXT_SETTING", "VALUE_SETTING", "WORD_SETTING")}
     assert names["TEXT_SETTING"] == set(table.TEXT_SETTINGS) == {"title", "model", "negative", "init", "output", "audio",
                                                                         "vae", "model_config"}
-    assert names["WORD_SETTING"] == set(table.WORD_SETTINGS) == {"engine", "color", "border"}
+    assert names["WORD_SETTING"] == set(table.WORD_SETTINGS) == {"engine", "color", "border", "mode"}
     assert names["VALUE_SETTING"] == set(table.VALUE_SETTINGS) == {
         "fps", "steps", "guidance", "strength", "noise", "cadence", "bpm", "adapter_scale", "zoom", "focus", "pan",
         "rotate", "move", "turn", "fov", "lora_scale", "clip_skip"}

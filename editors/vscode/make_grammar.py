@@ -21,7 +21,8 @@ from ride.settings import SETTINGS  # noqa: E402
 
 STATEMENTS = ("let", "track", "camera", "timeline")
 TRANSITIONS = ("linear", "hold", "cubic", "ease", "in_out", "in", "out")
-MODIFIERS = ("morph", "lerp", "slerp", "image", "negative", "end", "iter", "random", "close", "pingpong")
+MODIFIERS = ("morph", "lerp", "slerp", "image", "negative", "end", "iter", "flow", "random", "close", "circle",
+             "pingpong")
 PATH = HERE / "syntaxes" / "ride.tmLanguage.json"
 
 

@@ -49,8 +49,9 @@ def summary(plan: Plan, result: RenderResult) -> str:
     if result.rendered:
         parts.append(f"{result.rendered / max(result.seconds, 1e-9):.1f} fps")
     line = ", ".join(parts)
-    if plan.settings.loop == "close" and result.seam is not None:
-        line += f"\nseam score {result.seam:.2f} (last frame -> first vs. a typical cut; about 1 is seamless)"
+    if plan.settings.loop in ("close", "circle") and result.seam is not None:
+        line += (f"\nseam score {result.seam:.2f} (last frame -> first vs. a typical cut, both after the camera's "
+                 "motion; about 1 is seamless)")
     if result.output is not None:
         line += f"\nwrote {result.output}"
     return line

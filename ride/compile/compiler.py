@@ -127,14 +127,22 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
     if g.seed is not None and g.seed.value is None and random_seed is None:
         random_seed = secrets.randbelow(SEED_MODULUS)  # `seed random`: drawn once, recorded in the plan
     columns["seed"] = _seeds(g, values, random_seed, loop_blend)
+    if g.loop is not None and g.loop.mode.text == "circle":
+        loop_frames = _circle(g, diagnostics, clock)
+        columns["seed"] = np.full_like(columns["seed"], columns["seed"][0])  # one circle, from frame 0's seed
     folder = Folder(base, reader, diagnostics)
     fields = scene_settings(g, folder, path)
+    if fields.get("mode") == "walk" and fields.get("loop") == "close":
+        diagnostics.error("R470", "`loop close` pulls feedback frames back to frame 0, and `mode walk` has no feedback",
+                          g.loop.span, "with `mode walk`, `loop circle` closes the loop: the frame after the last "
+                          "is frame 0")
     _check_sources(keys, folder)
     relatives = ([fields["init"]] if fields.get("init") else []) + \
         ([fields["depth"]] if fields.get("depth_kind") == "map" and fields.get("depth") else []) + \
         [w.source.value for key in keys for w in key.mix if w.source.kind == "image"]
     settings = Settings(fps=fps, bpm=bpm, width=width, height=height, length=clock.length, script=path,
-                        base_dir=str(base), loop_frames=loop_frames if fields.get("loop") == "close" else 0,
+                        base_dir=str(base), loop_frames=loop_frames if fields.get("loop") in ("close", "circle") else 0,
+                        seed_mode=_seed_mode(g),
                         random_seed=random_seed if (g.seed is not None and g.seed.value is None) else None,
                         assets=folder.digests(relatives), spans=setting_spans(g),
                         warnings=tuple(diagnostics.warnings), **fields)
@@ -346,6 +354,33 @@ def _seeds(g: Statements, values: _Values, random_seed: int | None, loop_blend: 
     seeds = np.mod(base, SEED_MODULUS)
     seeds[loop_blend > 0] = seeds[0]  # closing the loop returns the seed to frame 0's
     return seeds.astype(np.int64)
+
+
+def _seed_mode(g: Statements) -> str:
+    seed = g.seed
+    if seed is None:
+        return "fixed"
+    return "random" if seed.value is None else "flow" if seed.flow else "iter" if seed.iterate else "fixed"
+
+
+def _circle(g: Statements, diagnostics: Diagnostics, clock: Clock) -> int:
+    """`loop circle [N]`: the frames once around the noise's circle (default: the scene's length), after
+    checking what the circle cannot be combined with."""
+    loop = g.loop
+    if loop.transition is not None:
+        diagnostics.error("R473", "`loop circle` takes no transition", loop.transition.span,
+                          "the noise goes round the circle at an even pace; write `loop circle` or `loop circle 48`")
+    if g.seed is not None and g.seed.flow:
+        diagnostics.error("R471", "`seed ... flow` and `loop circle` both say where the noise goes", g.seed.span,
+                          "keep one: `seed N flow` carries the noise with the camera, `loop circle` sends it round "
+                          "a closed circle")
+    frames = clock.length if loop.duration is None else int(round(clock.duration(loop.duration)))
+    if frames < 2:
+        span = loop.duration.span if loop.duration is not None else loop.span
+        diagnostics.error("R472", f"loop circle {frames} needs at least 2 frames", span,
+                          "the circle's length in frames, e.g. `loop circle 48` (default: the scene's length)")
+        return 2
+    return frames
 
 
 # 8. sources ----------------------------------------------------------------------------

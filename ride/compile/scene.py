@@ -129,9 +129,9 @@ def scene_settings(g: Statements, folder: Folder, path: str) -> dict:
             out["cadence"] = int(value.value)
     if g.loop:
         mode = g.loop.mode
-        if mode.text not in ("close", "pingpong"):
+        if mode.text not in ("close", "circle", "pingpong"):
             diagnostics.error("R313", f"unknown loop '{mode.text}'", mode.span,
-                              did_you_mean(mode.text, ["close", "pingpong"]))
+                              did_you_mean(mode.text, ["close", "circle", "pingpong"]))
         else:
             out["loop"] = mode.text
     if g.depth:
@@ -188,7 +188,7 @@ def depth_setting(st: n.DepthSetting, folder: Folder) -> dict:
 def word_setting(st: n.WordSetting, diagnostics: Diagnostics) -> dict:
     allowed = WORD_SETTINGS[st.name]
     words = [w.text for w in st.words]
-    if st.name in ("engine", "border"):
+    if st.name in ("engine", "border", "mode"):
         if len(words) != 1 or words[0] not in allowed:
             span = st.words[0].span if st.words else st.span
             diagnostics.error("R313", f"unknown {st.name} '{' '.join(words)}'", span,

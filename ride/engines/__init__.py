@@ -29,7 +29,9 @@ Optional: an engine that starts each frame from latent noise may let the caller 
                                       the first timestep, or the starting latents of a frame made
                                       from nothing. Same noise, same frame.
 
-and callers test for it with `getattr(engine, "noise_shape", None)` (seed flow, noise walks).
+and callers test for it with `getattr(engine, "noise_shape", None)`. ride gives it when the script says
+where the noise goes (`seed N flow`, `loop circle`, ride/renderer/frame_noise.py); the preview engine
+takes it too, as its brush texture (its shape: 3, height/2, width/2).
 
 Images are numpy uint8 arrays (height, width, 3). torch lives only in diffusion/.
 """

@@ -128,6 +128,7 @@ class SeedSetting:
     value: Value | None  # None for `seed random`
     iterate: bool = False
     span: Span = _span()
+    flow: bool = False  # `seed N flow`: the noise moves with the camera
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class DepthSetting:
 
 @dataclass(frozen=True)
 class LoopSetting:
-    mode: Word  # close | pingpong
+    mode: Word  # close | circle | pingpong
     duration: TimeRef | None = None
     transition: Transition | None = None
     span: Span = _span()

@@ -180,8 +180,8 @@ class _ToNodes(Transformer):
         width, height = (int(_number(side, _span(meta), self.diagnostics, 512)) for side in sides)
         return n.SizeSetting(width, height, _span(meta))
 
-    def seed_setting(self, meta, value, iterate):
-        return n.SeedSetting(value, iterate is not None, _span(meta))
+    def seed_setting(self, meta, value, mode):
+        return n.SeedSetting(value, mode == "iter", _span(meta), flow=mode == "flow")
 
     def seed_random(self, meta, _token):
         return n.SeedSetting(None, False, _span(meta))

@@ -119,7 +119,7 @@ def _hint_for_character(char: str) -> str:
 
 
 # Keyword terminals whose words are not their names.
-_KEYWORD_WORDS = {"MORPH_METHOD": ("lerp", "slerp"), "EASE_MODE": ("in", "out", "in_out"), "SEED_ITER": ("iter",),
+_KEYWORD_WORDS = {"MORPH_METHOD": ("lerp", "slerp"), "EASE_MODE": ("in", "out", "in_out"), "SEED_MODE": ("iter", "flow"),
                   "SEED_RANDOM": ("random",)}
 
 

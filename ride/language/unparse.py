@@ -31,7 +31,7 @@ def _setting(st, indent: str) -> str:
     if isinstance(st, n.SizeSetting):
         return f"size {st.width}x{st.height}"
     if isinstance(st, n.SeedSetting):
-        return "seed random" if st.value is None else f"seed {value(st.value, indent)}" + (" iter" * st.iterate)
+        return "seed random" if st.value is None else f"seed {value(st.value, indent)}" + (" iter" * st.iterate) + (" flow" * st.flow)
     if isinstance(st, n.WordSetting):
         return " ".join([st.name, *(w.text for w in st.words)])
     if isinstance(st, n.SchedulerSetting):

@@ -1,9 +1,11 @@
 """The feedback loop (render stage): Plan + engine -> frames, in order.
 
 Every diffused frame is made in five steps: 1. warp the last diffused frame by the camera
-motion since; 2. match its colours to frame 0's; 3. add the frame's noise; 4. blend in the
-loop anchor; 5. the engine re-diffuses it. Cadence in-betweens are cross-fades of their two
-diffused neighbours, carried along by the camera. Frames go to the store as they are made,
+motion since; 2. match its colours to frame 0's; 3. pull it toward the loop anchor (while a loop
+closes); 4. add the frame's noise (after the pull, so a closing frame gets all of it); 5. the
+engine re-diffuses it. With `mode walk` each frame is made from its own noise instead (step 5 alone).
+Cadence in-betweens are their two diffused neighbours carried along by the camera, aligned by the
+residual flow between them and blended. Frames go to the store as they are made,
 so a crash, Ctrl-C or kill never loses them and a rerun resumes where it stopped. Where the
 frames go (a video, a PNG folder, a progress bar) is publish.py's business: this module only
 makes them.
@@ -12,7 +14,7 @@ makes them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,12 +30,14 @@ from .depth import FrameDepths
 from .feedback import (
     NoiseField,
     add_noise,
-    blend,
+    add_noise_field,
+    close_toward,
     in_between,
     loop_anchor,
     loop_motions,
     motion,
 )
+from .frame_noise import ENGINE, PIXELS, FrameNoise, frame_noise_for, upscale_cells
 from .store import FrameStore
 
 
@@ -67,23 +71,54 @@ class _Loop:
     noise: NoiseField | None = None
     motions: dict[int, Motion] | None = None  # the loop closure's motion still to come, per frame
     depths: FrameDepths | None = None  # each diffused frame's depth, for a 3D camera
+    path: FrameNoise | None = None  # where the noise goes (`seed N flow`, `loop circle`), else None
+    engine_noise: bool = False  # the engine takes its noise from `path`
 
     def __post_init__(self):
         self.noise = _noise_field(self.plan.settings.height, self.plan.settings.width)
         self.depths = FrameDepths(self.plan, self.engine, self.store, self.prepare)
+        self.path = frame_noise_for(self.plan)
 
     def prepare(self) -> None:
         if not self.prepared:  # load models only when a frame really needs them
             self.engine.prepare(self.plan)
             self.prepared = True
             self.depths.load()
+            shape = getattr(self.engine, "noise_shape", None)  # an engine that takes its noise from ride
+            if self.path is not None and shape is not None:
+                channels, height, width = shape(self.plan)
+                self.path.add_shape(ENGINE, (height, width, channels))
+                self.engine_noise = True
 
     def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
         if self.should_stop is not None and self.should_stop():
             raise RenderCancelled()
         self.prepare()
-        image = self.engine.generate(frame, init)
+        if self.engine_noise:  # the engine's protocol: (channels, height, width)
+            noise = np.ascontiguousarray(np.transpose(self.noises(frame.index)[ENGINE], (2, 0, 1)))
+            image = self.engine.generate(frame, init, noise=noise)
+        else:
+            image = self.engine.generate(frame, init)
         return np.ascontiguousarray(image, dtype=np.uint8)
+
+    def noises(self, index: int) -> dict[str, np.ndarray]:
+        """Frame `index`'s noise on each grid (only with a `path`). While a loop closes, the noise returns
+        to frame 0's along the camera: cos(a) * its own + sin(a) * frame 0's carried by the motion still
+        to come, a = loop_blend * pi / 2 (Gaussian all the way)."""
+        noises = self.path.at(index)
+        weight = float(self.plan.columns["loop_blend"][index])
+        if weight <= 0 or not self.path.flow:
+            return noises
+        angle = weight * np.pi / 2
+        cos, sin = np.float32(np.cos(angle)), np.float32(np.sin(angle))
+        return {name: cos * noise + sin * self.path.anchor(name, self.remaining(index), index)
+                for name, noise in noises.items()}
+
+    def remaining(self, index: int) -> Motion:
+        """The camera motion still to come from a closing frame to frame 0."""
+        if self.motions is None:
+            self.motions = loop_motions(self.plan)
+        return self.motions[index]
 
     def set_first(self, image: np.ndarray) -> None:
         self.first = image
@@ -117,8 +152,14 @@ def feedback_frames(plan: Plan, engine: Engine, store: FrameStore | None, start:
         previous = int(diffused[first - 1])
         previous_image = stored_frame(store, keys, previous)
     try:
+        walk = plan.settings.mode == "walk"
         for d in map(int, diffused[first:]):
-            image = _first_frame(loop) if d == 0 else _diffuse(loop, d, previous, previous_image)
+            if d == 0:
+                image = _first_frame(loop)
+            elif walk:  # each frame from its own noise: nothing carried over
+                image = loop.generate(plan.frame(d), None)
+            else:
+                image = _diffuse(loop, d, previous, previous_image)
             if d == 0:
                 loop.set_first(image)
             for k in range(max(previous + 1 if previous is not None else 0, start), d):
@@ -145,7 +186,7 @@ def _first_frame(loop: _Loop) -> np.ndarray:
 
 def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray) -> np.ndarray:
     plan = loop.plan
-    frame = _closing(plan.frame(index))
+    frame = plan.frame(index)
     cameras = [plan.camera(k) for k in range(previous + 1, index + 1)]
     # 1. warp the last diffused frame by the camera motion since (by its depth, for a 3D camera)
     image = warp_by(previous_image, motion(cameras, plan), plan.settings.border,
@@ -153,25 +194,20 @@ def _diffuse(loop: _Loop, index: int, previous: int, previous_image: np.ndarray)
     # 2. keep colours from drifting: match them to frame 0's
     if loop.reference is not None:
         image = loop.reference.match(image, plan.settings.color_amount)
-    # 3. fresh noise for the engine to turn into detail
-    image = add_noise(image, frame, loop.noise)
-    # 4. loop closure: pull toward frame 0, as this frame must look to flow into it
+    # 3. loop closure: pull toward frame 0, as this frame must look to flow into it (the seed, the
+    # noise and the conditioning return to frame 0's too; strength and noise stay as written)
     if frame.loop_blend > 0:
-        if loop.motions is None:
-            loop.motions = loop_motions(plan)
-        anchor = loop_anchor(loop.first, loop.motions[index], plan.settings.border, loop.depths.of(0, loop.first))
-        image = blend(image, anchor, frame.loop_blend)
+        anchor, inside = loop_anchor(loop.first, loop.remaining(index), plan.settings.border,
+                                     loop.depths.of(0, loop.first))
+        image = close_toward(image, anchor, inside, frame.loop_blend)
+    # 4. fresh noise for the engine to turn into detail (moving with the camera, or round a circle)
+    if loop.path is not None:
+        s = plan.settings
+        image = add_noise_field(image, frame.noise, upscale_cells(loop.noises(index)[PIXELS], s.height, s.width))
+    else:
+        image = add_noise(image, frame, loop.noise)
     # 5. re-diffuse
     return loop.generate(frame, image)
-
-
-def _closing(frame: FramePlan) -> FramePlan:
-    """While a loop closes, what the anchor restores the engine must not repaint away: strength
-    and noise ease down by the frame's loop_blend (the plan keeps the values as written)."""
-    if frame.loop_blend <= 0:
-        return frame
-    keep = 1.0 - frame.loop_blend
-    return replace(frame, strength=frame.strength * keep, noise=frame.noise * keep)
 
 
 def _discard(key: str, image: np.ndarray) -> None:

@@ -99,7 +99,7 @@ def render_job(job: RenderJob, *, on_frame: FrameCallback | None = None, should_
     began = time.perf_counter() if began is None else began
     for attempt in range(REDRAW_TRIES + 1):
         file = file_output(job.output, audio=job.audio_path()) if job.output is not None else None
-        seam = SeamScore(len(job.plan))
+        seam = SeamScore(job.plan)
         callback = CallbackOutput(on_frame) if on_frame is not None else None
         try:
             publish(job, [o for o in (callback, *outputs, file, seam) if o is not None], should_stop)

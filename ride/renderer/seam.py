@@ -1,12 +1,18 @@
 """The seam score, as an output: how the cut from the video's last frame back to its first
-compares with its ordinary cuts (`ride render` reports it for `loop close`)."""
+compares with its ordinary cuts (`ride render` reports it for `loop close` and `loop circle`).
+
+Each cut is measured after the camera's motion (motion_metrics.compensated_difference): the last
+frame moved by frame 0's camera against frame 0, over the median of the neighbours' cuts moved the
+same way. A plain difference mixes texture and motion: a fast camera makes every cut large and a
+still one makes any texture change look like a seam."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..outputs import FrameRange
-from .feedback import mean_difference, seam_score
+from ..plan import Plan
+from .motion_metrics import compensated_difference, step_motion
 
 
 class SeamScore:
@@ -15,11 +21,12 @@ class SeamScore:
 
     live = False
 
-    def __init__(self, length: int):
-        self.length = length  # the scene's frames
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.length = len(plan)  # the scene's frames
         self.whole = False
-        self.first: np.ndarray | None = None
-        self.last: np.ndarray | None = None
+        self.first: tuple[int, np.ndarray] | None = None
+        self.last: tuple[int, np.ndarray] | None = None
         self.differences: list[float] = []
 
     def open(self, frames: FrameRange) -> None:
@@ -29,16 +36,19 @@ class SeamScore:
 
     def write(self, index: int, image: np.ndarray) -> None:
         if self.first is None:
-            self.first = image
+            self.first = (index, image)
         else:
-            self.differences.append(mean_difference(self.last, image))
-        self.last = image
+            self.differences.append(self._cut(self.last, (index, image)))
+        self.last = (index, image)
+
+    def _cut(self, before: tuple[int, np.ndarray], after: tuple[int, np.ndarray]) -> float:
+        return compensated_difference(before[1], after[1], step_motion(self.plan, before[0], after[0]))
 
     @property
     def score(self) -> float | None:
         if not self.whole or self.first is None or not self.differences:
             return None
-        return seam_score(mean_difference(self.last, self.first), self.differences)
+        return self._cut(self.last, self.first) / max(float(np.median(self.differences)), 1e-6)
 
     def close(self) -> None:
         pass

@@ -24,7 +24,8 @@ from ..errors import Problem, RideRenderError
 from ..outputs.frames_folder import FRAME_NAME
 from .store_index import FRAME_SUFFIX, KeyIndex, raw_key
 
-RENDER_VERSION = "ride-render-5"  # bump when the feedback steps change pixels (4: the OpenCV warp kernel; 5: damped depth steps)
+RENDER_VERSION = "ride-render-6"  # bump when the feedback steps change pixels (4: the OpenCV warp kernel;
+# 5: damped depth steps; 6: loop close in noise space, aligned cadence in-betweens)
 DEFAULT_FOLDER = ".ride-cache"
 STALE_TEMPORARY = 600  # seconds: a younger .tmp may belong to a render still writing it
 

@@ -26,15 +26,19 @@ from ..morph import mix_conditioning
 from .brush import MARGIN, brush_texture, smear, texture_for
 from .canvas import Canvas
 from .passing import paint_street, tree_items
-from .view import View, Views, before, frame_for, to_screen_coefficients
+from .view import View, Views, before, closing_views, frame_for, to_screen_coefficients
 from .words import encode_image, encode_prompt, read_features
 from .world import Palette, grade, paint_ground, paint_lights, paint_sky, range_items
 
-VERSION = "preview-3"
+VERSION = "preview-4"  # 4: frame 0 settles with the frame's noise; loops close toward frame 0's view
 # A painting straight from nothing is crisper than any frame after it, which have been warped and
 # repainted many times: frame 0 is settled by this many such steps, as if the camera had been moving
 # the same way before it, so the first cut (and a closed loop's last one) looks like every other cut.
 SETTLE_STEPS = 8
+# With noise from ride (`seed N flow`, `loop circle`) the texture is that noise, on cells of NOISE_CELL
+# pixels, as strong as the brush texture it replaces.
+NOISE_CELL = 2
+NOISE_LEVELS = 6.5
 
 
 class PreviewEngine:
@@ -46,6 +50,8 @@ class PreviewEngine:
         self._palettes: OrderedDict[str, tuple] = OrderedDict()
         self._views: Views | None = None
         self._texture = np.zeros((0, 0, 3), dtype=np.int16)
+        self._noise: np.ndarray | None = None
+        self._closing: dict[int, View] = {}
 
     def identity(self) -> dict[str, str]:
         return {"engine": "preview", "version": VERSION}
@@ -58,6 +64,7 @@ class PreviewEngine:
             for source in conditioning.all_sources():
                 self._encode(source)
         self._views = Views(plan, self._views)  # lazily; the last plan's, up to its first changed camera
+        self._closing = closing_views(plan, self._views[0]) if len(plan) else {}
         s = plan.settings
         side = max(s.width, s.height)
         low = min(128, max(64, side // 5))
@@ -76,15 +83,24 @@ class PreviewEngine:
         self._vectors.clear()
         self._palettes.clear()
         self._views = None
+        self._closing = {}
+
+    def noise_shape(self, plan: Plan) -> tuple[int, int, int]:
+        """The noise ride may hand generate() (channels, height, width): its texture, in cells of
+        NOISE_CELL pixels."""
+        s = plan.settings
+        return 3, -(-s.height // NOISE_CELL), -(-s.width // NOISE_CELL)
 
     def scene_vector(self, frame: FramePlan) -> np.ndarray:
         return mix_conditioning(frame.conditioning, self._encode)
 
-    def generate(self, frame: FramePlan, init: np.ndarray | None) -> np.ndarray:
+    def generate(self, frame: FramePlan, init: np.ndarray | None, noise: np.ndarray | None = None) -> np.ndarray:
+        """`noise` (optional, of noise_shape): the texture, instead of the seed's shifted brush texture."""
         if self._plan is None:
             raise RideRenderError("the preview engine was not prepared with a plan")
         if init is not None and frame.strength <= 0:
             return init.copy()
+        self._noise = None if noise is None else np.transpose(noise, (1, 2, 0))  # to (height, width, 3)
         view = self._view(frame)
         target = self._textured(frame, view, frame.index)
         if init is not None:
@@ -94,10 +110,17 @@ class PreviewEngine:
         # settle: the same camera for SETTLE_STEPS frames before this one, each repainting the last
         s = self._plan.settings
         image = self._textured(frame, before(view, frame.camera, s.width, s.height, SETTLE_STEPS), -SETTLE_STEPS)
+        # each settling step gets the frame's noise, as the renderer gives every later frame: without it
+        # frame 0 would hold half the grain of the frames after it, and a closed loop would end that soft
+        grain = np.random.default_rng(frame.seed).standard_normal((s.height, s.width, 3), dtype=np.float32)
+        grain *= np.float32(frame.noise * 255)
         for step in range(SETTLE_STEPS - 1, -1, -1):
             earlier = before(view, frame.camera, s.width, s.height, step) if step else view
             pulled = target if not step else self._textured(frame, earlier, -step)
-            image = _repaint(warp(image, frame.camera), pulled, frame.strength)
+            moved = warp(image, frame.camera)
+            if frame.noise > 0 and step:
+                moved = np.clip(moved + np.roll(grain, 7 * step, axis=(0, 1)) + 0.5, 0, 255).astype(np.uint8)
+            image = _repaint(moved, pulled, frame.strength)
         return image
 
     def target(self, frame: FramePlan) -> np.ndarray:
@@ -121,8 +144,17 @@ class PreviewEngine:
 
     def _textured(self, frame: FramePlan, view: View, index: int) -> np.ndarray:
         s = self._plan.settings
-        texture = texture_for(self._texture, frame.seed, index + frame.index, s.height, s.width)
-        painted = self._target(frame, view).astype(np.int16)
+        if self._noise is not None:  # ride's noise, moving with the camera or round a circle
+            cells = np.repeat(np.repeat(self._noise, NOISE_CELL, axis=0), NOISE_CELL, axis=1)[:s.height, :s.width]
+            texture = np.rint(cells * np.float32(NOISE_LEVELS)).astype(np.int16)
+        else:
+            texture = texture_for(self._texture, frame.seed, index + frame.index, s.height, s.width)
+        painted = self._target(frame, view)
+        closing = self._closing.get(frame.index) if index == frame.index else None
+        if closing is not None:  # a loop closing: the painting returns to frame 0's view, as the prompt does
+            painted = np.array(Image.blend(Image.fromarray(painted), Image.fromarray(self._target(frame, closing)),
+                                           frame.loop_blend))
+        painted = painted.astype(np.int16)
         painted += texture
         np.clip(painted, 0, 255, out=painted)
         return painted.astype(np.uint8)

@@ -101,6 +101,26 @@ class Views:
         self._state = (point, turn, travel)
 
 
+def closing_views(plan: Plan, first: View) -> dict[int, View]:
+    """For each frame that closes a loop (loop_blend > 0), frame 0's view carried back by the motion
+    still to come (frames index+1..n-1, then the cut, frame 0's camera): where that frame must look for
+    the loop to flow into frame 0. The preview paints toward it as its conditioning returns to frame 0's."""
+    s = plan.settings
+    blend = plan.columns["loop_blend"]
+    out: dict[int, View] = {}
+    point, turn, travel = complex(first.vx, first.vy), first.turn, first.travel
+    for index in range(len(plan) - 1, -1, -1):
+        if blend[index] <= 0:
+            break
+        camera = plan.camera((index + 1) % len(plan))
+        a, b = _motion(camera, s.width, s.height)
+        point = (point - b) / a
+        turn -= math.radians(camera.rotate)
+        travel -= math.log(camera.zoom)
+        out[index] = View(point.real, point.imag, turn, travel)
+    return out
+
+
 def before(view: View, camera: Camera, width: int, height: int, steps: int) -> View:
     """The view `steps` frames before `view` had the camera moved by `camera` each frame (to settle
     frame 0 as if the ride had been going on before it)."""
