@@ -23,6 +23,7 @@ from typing import TextIO
 
 import numpy as np
 
+from .conditioning import Conditioning, six_decimals
 from .errors import Problem, Span
 from .frame_keys import FrameKeys, digest
 from .settings import FRAME_COLUMNS, MOTION_COLUMNS, SETTINGS
@@ -68,84 +69,6 @@ _CAMERA_FIELDS = tuple(f.name for f in fields(Camera))
 
 
 @dataclass(frozen=True)
-class Source:
-    """One conditioning source: a prompt's text, or an image's path (relative to the script)."""
-
-    kind: str  # "prompt" | "image"
-    value: str
-
-    def to_json(self) -> dict:
-        return {self.kind: self.value}
-
-    @staticmethod
-    def from_json(data: dict) -> Source:
-        kind = "image" if "image" in data else "prompt"
-        return Source(kind, data[kind])
-
-
-@dataclass(frozen=True)
-class Weighted:
-    source: Source
-    weight: float  # held at the JSON's six decimals, as every number of a plan
-
-    def __post_init__(self):
-        object.__setattr__(self, "weight", _round(self.weight))
-
-    def to_json(self) -> dict:
-        return {**self.source.to_json(), "weight": _round(self.weight)}
-
-    @staticmethod
-    def from_json(data: dict) -> Weighted:
-        return Weighted(Source.from_json(data), data["weight"])
-
-
-Mix = tuple[Weighted, ...]
-
-
-@dataclass(frozen=True, slots=True)  # slots: a long morph has one of these a frame
-class Morph:
-    """An embedding interpolation in progress: from `start` toward the frame's `sources`."""
-
-    start: Mix
-    position: float  # 0 = all `start`, 1 = all `sources` (already eased), at six decimals
-    method: str  # "lerp" | "slerp"
-
-    def __post_init__(self):
-        object.__setattr__(self, "position", _round(self.position))
-
-
-@dataclass(frozen=True, slots=True)
-class Conditioning:
-    """What the engine conditions on: a weighted mix of sources, possibly mid-morph."""
-
-    sources: Mix
-    morph: Morph | None = None
-
-    def to_json(self) -> dict:
-        out: dict = {"sources": [w.to_json() for w in self.sources], "morph": None}
-        if self.morph is not None:
-            out["morph"] = {
-                "from": [w.to_json() for w in self.morph.start],
-                "position": _round(self.morph.position),
-                "method": self.morph.method,
-            }
-        return out
-
-    @staticmethod
-    def from_json(data: dict) -> Conditioning:
-        sources = tuple(Weighted.from_json(w) for w in data["sources"])
-        morph = data.get("morph")
-        if morph is None:
-            return Conditioning(sources)
-        start = tuple(Weighted.from_json(w) for w in morph["from"])
-        return Conditioning(sources, Morph(start, morph["position"], morph["method"]))
-
-    def all_sources(self) -> list[Source]:
-        mixes = [self.sources] + ([self.morph.start] if self.morph else [])
-        return [w.source for mix in mixes for w in mix]
-
-
-@dataclass(frozen=True)
 class FramePlan:
     """One frame's parameters. Its numeric fields are the plan's columns (NUMERIC_COLUMNS, camera)."""
 
@@ -166,14 +89,14 @@ class FramePlan:
     key: str
 
     def to_json(self) -> dict:
-        out: dict = {"index": self.index, "time": _round(self.time)}
+        out: dict = {"index": self.index, "time": six_decimals(self.time)}
         for name in FRAME_COLUMNS:
             value = getattr(self, name)
-            out[name] = value if name in INTEGER_COLUMNS else _round(value)
-        out["camera"] = {name: _round(getattr(self.camera, name)) for name in _CAMERA_FIELDS}  # (asdict is slow)
+            out[name] = value if name in INTEGER_COLUMNS else six_decimals(value)
+        out["camera"] = {name: six_decimals(getattr(self.camera, name)) for name in _CAMERA_FIELDS}  # (asdict is slow)
         out["conditioning"] = self.conditioning.to_json()
         out["negative"] = self.negative
-        out["loop_blend"] = _round(self.loop_blend)
+        out["loop_blend"] = six_decimals(self.loop_blend)
         out["diffuse"] = self.diffuse
         out["key"] = self.key
         return out
@@ -445,10 +368,6 @@ def _column(name: str, values) -> np.ndarray:
     return out
 
 
-def _round(x: float) -> float:
-    """Six decimals: stable JSON and keys, far below anything visible."""
-    r = round(x, 6)
-    return 0.0 if r == 0 else r
 
 
 FRAME_FIELDS = tuple(f.name for f in fields(FramePlan))

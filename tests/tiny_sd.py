@@ -35,7 +35,7 @@ from transformers import (
     CLIPVisionModelWithProjection,
 )
 
-from ride.plan import Conditioning, Morph, Source, Weighted
+from ride.conditioning import Conditioning, Morph, Source, Weighted
 
 TEXT_DIM = 32  # hidden size of each tiny text encoder
 IMAGE_DIM = 32  # projection size of the tiny CLIP vision encoder

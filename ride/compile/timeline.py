@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..conditioning import Conditioning, Mix, Morph, Source, Weighted
 from ..errors import Diagnostics
 from ..language import nodes as n
-from ..plan import Conditioning, Mix, Morph, Source, Weighted
 from .curves import check_transition, ease
 from .timing import Clock
 

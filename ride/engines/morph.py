@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..plan import Conditioning, Mix, Source, Weighted
+from ..conditioning import Conditioning, Mix, Source, Weighted
 
 # Below this angle two embeddings are treated as parallel and lerped (slerp divides by sin).
 _PARALLEL = 1e-4

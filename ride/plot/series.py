@@ -15,8 +15,9 @@ import numpy as np
 from ..audio import CURVES as MUSIC_CURVES
 from ..compile.key_frames import ScriptKeys, script_keys
 from ..compile.music import SceneMusic, scene_music
+from ..conditioning import Conditioning
 from ..errors import Problem, RideError, did_you_mean
-from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Conditioning, Plan
+from ..plan import CAMERA_COLUMNS, NUMERIC_COLUMNS, Plan
 from ..settings import BY_NAME
 
 VALUE, WEIGHT, MUSIC = "value", "weight", "music"  # music: the `audio`'s level, onset, bands (0..1)

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from diffusers.models.embeddings import ImageProjection
 
-from ...plan import Conditioning, FramePlan, Mix
+from ...conditioning import Conditioning, Mix
+from ...plan import FramePlan
 from ..checkpoints import image_file, setup_error, token_windows
 from ..morph import image_conditioning, mix_conditioning, prompt_conditioning
 

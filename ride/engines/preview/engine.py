@@ -20,8 +20,9 @@ import numpy as np
 from PIL import Image
 
 from ...camera import warp
+from ...conditioning import Source
 from ...errors import RideRenderError
-from ...plan import FramePlan, Plan, Source
+from ...plan import FramePlan, Plan
 from ..morph import mix_conditioning
 from .brush import MARGIN, brush_texture, smear, texture_for
 from .canvas import Canvas
