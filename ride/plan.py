@@ -360,14 +360,30 @@ class Plan:
 
 
 def _column(name: str, values) -> np.ndarray:
-    if name == "seed":  # a whole number below 2**32; other integer columns (steps) are rounded floats
-        out = np.array(values, dtype=np.int64)
-    else:
-        out = np.round(np.asarray(values, dtype=np.float64), 6) + 0.0  # + 0.0: no -0.0
+    """A read-only column at the plan's precision. A constant column (most are: a script sets `strength
+    0.35` once) is one value broadcast over the frames, so an hour-long scene holds 8 bytes for it."""
+    values = np.asarray(values, dtype=np.int64 if name == "seed" else np.float64)
+    if is_constant(values):
+        return np.broadcast_to(_held(values[:1]), values.shape)
+    out = _held(values)
     out.setflags(write=False)
     return out
 
 
+def _held(values: np.ndarray) -> np.ndarray:
+    # a seed is a whole number below 2**32; other integer columns (steps) are rounded floats; + 0.0: no -0.0
+    return values.copy() if values.dtype == np.int64 else np.round(values, 6) + 0.0
+
+
+def is_constant(values: np.ndarray) -> bool:
+    """One value over every frame (a broadcast column, or one whose values are all equal)."""
+    return len(values) > 1 and (values.strides == (0,) or bool((values == values[0]).all()))
+
+
+def compact(values: np.ndarray) -> np.ndarray:
+    """`values` as a broadcast of its one value when constant: the compiler compacts each column as it
+    makes it, so compiling a million frames never holds more than one full column of a constant."""
+    return np.broadcast_to(values[:1], values.shape) if is_constant(values) else values
 
 
 FRAME_FIELDS = tuple(f.name for f in fields(FramePlan))

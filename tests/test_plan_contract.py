@@ -83,6 +83,19 @@ def test_plan_and_settings_are_frozen_and_columns_read_only():
         plan.settings.assets["x"] = "y"
 
 
+def test_a_constant_column_holds_one_value_and_reads_as_every_frames():
+    text = ('camera { zoom { 0 1; 500 1.02 } }\nstrength 0.35\n'
+            'timeline {\n  0 "a road"\n  1000 end\n}\n')
+    plan = compile_text(text)
+    strength, zoom = plan.columns["strength"], plan.columns["zoom"]
+    assert strength.strides == (0,) and strength.shape == (len(plan),)  # 8 bytes, however long the scene
+    assert zoom.strides != (0,)  # a track varies: a real column
+    assert plan.frame(999).strength == 0.35 and plan.camera(700).zoom == 1.02
+    with pytest.raises(ValueError):
+        strength[0] = 0.5
+    assert_same_plan(Plan.from_json(json.loads(json.dumps(plan.to_json()))), plan)
+
+
 def test_a_partial_plan_json_is_refused():
     plan = ride.load(SCENES / "giro.ride")
     with pytest.raises(ValueError, match="write it whole"):

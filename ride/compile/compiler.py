@@ -23,7 +23,7 @@ from ..audio import ANALYZER
 from ..errors import Diagnostics, RideCompileError, RideSyntaxError, Span
 from ..language import nodes as n
 from ..language.syntax import parse
-from ..plan import CAMERA_COLUMNS, Plan, Settings
+from ..plan import CAMERA_COLUMNS, Plan, Settings, compact
 from ..settings import BY_NAME, NUMERIC, Setting
 from .curves import Compiled, CurveKey, check_transition, compile_expr, ease, evaluate_keys, key_ranges
 from .environment import TimeEnvironment
@@ -121,7 +121,7 @@ def _compile(script: n.Script, diagnostics: Diagnostics, path: str, random_seed:
     clock = Clock(fps, bpm, length or 2, music.beats)
     values = _Values(diagnostics, time_env(g, diagnostics, clock.length, fps, bpm, music), clock)
     keys = resolve_keys(g.timeline, Clock(fps, bpm, length, music.beats), diagnostics) if g.timeline else []
-    columns = {name: values.numeric(spec, g) for name, spec in NUMERIC.items()}
+    columns = {name: compact(values.numeric(spec, g)) for name, spec in NUMERIC.items()}
     loop_blend, loop_frames = _loop_blend(g, diagnostics, clock)
     columns["loop_blend"] = loop_blend
     if g.seed is not None and g.seed.value is None and random_seed is None:
