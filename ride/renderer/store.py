@@ -49,6 +49,20 @@ _HEADER = len(_MAGIC) + 12  # the magic, then height, width and channels
 _COMPRESSOR = zstandard.ZstdCompressor(level=1)  # thread-safe for one-shot compress()
 
 
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Written beside `path`, then renamed onto it: a reader never sees half a file, and Ctrl-C or a
+    failed write leaves no temporary behind (a kill -9 leaves one, swept by the next prune)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
+
 def encode_frame(image: np.ndarray) -> bytes:
     """Lossless and cheap, off the render's thread (store_writer.py). Each channel apart, each pixel
     is predicted from its neighbours above, left and above-left (the gradient predictor: the
@@ -122,22 +136,13 @@ class FrameStore:
             return None
 
     def put(self, key: str, image: np.ndarray) -> None:
-        path = self.path(key)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(encode_frame(np.ascontiguousarray(image, dtype=np.uint8)))
-            os.replace(temporary, path)
-            self.index.added(key)
+            _write_atomically(self.path(key), encode_frame(np.ascontiguousarray(image, dtype=np.uint8)))
         except OSError as error:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
             raise RideRenderError(Problem(f"cannot write to the frame cache {self.folder}: {error.strerror or error}",
                                           hint="free some disk space, or use --cache DIR or --no-cache",
                                           code="R623")) from None
-        except BaseException:
-            temporary.unlink(missing_ok=True)  # Ctrl-C leaves no debris
-            raise
+        self.index.added(key)
 
     # -- a frame's depth (the 3D camera's), made once and kept beside it: `<key>.depth` ---------------
 
@@ -156,17 +161,8 @@ class FrameStore:
 
     def put_depth(self, key: str, depth: np.ndarray) -> None:
         """Kept as a frame is (a temporary file renamed); a depth that cannot be kept is made again."""
-        path = self.depth_path(key)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(encode_depth(depth))
-            os.replace(temporary, path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with contextlib.suppress(OSError):
+            _write_atomically(self.depth_path(key), encode_depth(depth))
 
     def first_missing(self, keys, stop: int | None = None, start: int = 0) -> int:
         """Length of the longest prefix of `keys` (hex strings, or a plan's FrameKeys) already
