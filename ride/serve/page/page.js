@@ -23,6 +23,7 @@
     i = Math.max(0, Math.min(i, last));
     if (i !== view.current || img.dataset.key !== (view.keys[i] || "")) {
       img.src = frameURL(i);
+      img.dataset.tries = "0";
       img.dataset.key = view.keys[i] || "";
       img.dataset.index = String(i);
     }
@@ -82,7 +83,13 @@
   // pass never change, so what arrives is merged with the keys frame events brought meanwhile.
   async function refresh() {
     const pass = view.pass;
-    const [status, keys, curves] = await Promise.all([getJSON("/status"), getJSON("/keys"), getJSON("/curves")]);
+    let status, keys, curves;
+    try {
+      [status, keys, curves] = await Promise.all([getJSON("/status"), getJSON("/keys"), getJSON("/curves")]);
+    } catch (error) {  // the server busy or restarting: ask again rather than stay blank
+      setTimeout(refresh, 1000);
+      return;
+    }
     if (pass !== view.pass) return;  // a newer pass began meanwhile: its own refresh follows
     if (pass == null) view.pass = status.pass;
     keys.forEach((key, i) => { view.keys[i] = key; });
@@ -254,7 +261,22 @@
 
   // -- events -------------------------------------------------------------------------
   const events = new EventSource("/events");
-  events.addEventListener("status", (e) => { setStatus(JSON.parse(e.data)); drawCurves(); });
+  events.addEventListener("status", (e) => {
+    setStatus(JSON.parse(e.data));
+    if ($("live").checked && view.status.rendered > 0) show(view.status.rendered - 1);  // even if its event was missed
+    drawCurves();
+  });
+  // A frame asked for a moment before the server could give it (a 404, a dropped connection) is
+  // asked for again, a few times, rather than left broken.
+  img.addEventListener("error", () => {
+    const key = img.dataset.key, tries = Number(img.dataset.tries || 0);
+    if (!key || tries >= 10) return;
+    setTimeout(() => {
+      if (img.dataset.key !== key) return;  // another frame is shown meanwhile
+      img.dataset.tries = String(tries + 1);
+      img.src = frameURL(Number(img.dataset.index)) + "&try=" + (tries + 1);
+    }, 300);
+  });
   events.addEventListener("pass", (e) => {
     const data = JSON.parse(e.data);
     view.pass = data.pass;
